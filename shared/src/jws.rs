@@ -258,7 +258,11 @@ mod tests {
                 .code(),
             ErrorCode::MalformedJws
         );
-        let two: String = t.rsplitn(2, '.').nth(1).unwrap_or_default().to_owned();
+        let two: String = t
+            .rsplit_once('.')
+            .map(|x| x.0)
+            .unwrap_or_default()
+            .to_owned();
         assert_eq!(
             UnverifiedJws::parse(&two).map(|_| ()).unwrap_err().code(),
             ErrorCode::MalformedJws

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Builds the Worker (edge-worker/build/) and the browser SDK (pkg/wasm/) with the pinned
+# tools that scripts/setup.sh installed. Incremental: cargo skips unchanged crates.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export PATH="$HOME/.cargo/bin:$PATH"
+export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
+export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
+export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
+
+what=${1:-all}
+if [ "$what" = all ] || [ "$what" = worker ]; then
+  echo "==> building the Worker (worker-build --release)"
+  (cd edge-worker && worker-build --release >/dev/null 2>"$ROOT/target/worker-build.log") || {
+    cat "$ROOT/target/worker-build.log" >&2; exit 1; }
+fi
+if [ "$what" = all ] || [ "$what" = sdk ]; then
+  echo "==> building the SDK (cargo + wasm-bindgen + wasm-opt -Oz)"
+  cargo build -q -p kith-sdk --target wasm32-unknown-unknown --release
+  mkdir -p pkg/wasm
+  wasm-bindgen --target web --out-dir pkg/wasm --out-name kith_sdk \
+    target/wasm32-unknown-unknown/release/kith_sdk.wasm
+  "$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    pkg/wasm/kith_sdk_bg.wasm -o pkg/wasm/kith_sdk_bg.wasm
+fi
