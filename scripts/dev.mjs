@@ -1,0 +1,188 @@
+// `npm run dev`: the whole Kith stack on 127.0.0.1, for real.
+//   - a dev OpenID provider (npm oidc-provider) with demo accounts and a confidential client
+//   - the Kith Worker under `wrangler dev --local`, with local D1 (migrations applied)
+//   - a demo project whose provider `oidc:dev` points at that OP (seeded via the admin API)
+//   - the demo page, which imports the SDK from pkg/
+// Ctrl-C stops everything it started. Ports: KITH_OP_PORT (9400), KITH_WORKER_PORT (8787),
+// KITH_DEMO_PORT (5173). State (D1, secrets): KITH_STATE_DIR (.kith/dev).
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { join, dirname, extname, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startOp } from "../tests/support/op.mjs";
+import { generateSecrets } from "../tests/support/secrets.mjs";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const OP_PORT = Number(process.env.KITH_OP_PORT ?? 9400);
+const WORKER_PORT = Number(process.env.KITH_WORKER_PORT ?? 8787);
+const DEMO_PORT = Number(process.env.KITH_DEMO_PORT ?? 5173);
+const STATE = process.env.KITH_STATE_DIR ?? join(ROOT, ".kith", "dev");
+export const DEMO_PROJECT = "6f0c5b8e-2d1a-4c3b-9e7f-0a1b2c3d4e5f";
+const DEMO_ORIGIN = `http://127.0.0.1:${DEMO_PORT}`;
+const WORKER_URL = `http://127.0.0.1:${WORKER_PORT}`;
+const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
+const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" };
+
+const stoppers = [];
+let stopping = false;
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const s of stoppers.reverse()) {
+    try {
+      await s();
+    } catch {}
+  }
+  process.exit(code);
+}
+process.on("SIGINT", () => stop(0));
+process.on("SIGTERM", () => stop(0));
+
+function log(msg) {
+  console.log(`[kith] ${msg}`);
+}
+
+async function main() {
+  if (!process.env.KITH_SKIP_BUILD) {
+    const b = spawnSync("sh", [join(ROOT, "scripts", "build.sh")], { stdio: "inherit" });
+    if (b.status !== 0) throw new Error("build failed");
+  }
+  mkdirSync(STATE, { recursive: true });
+
+  // Secrets persist with the local D1, so sessions and sealed client secrets survive restarts.
+  const secretsFile = join(STATE, "secrets.env");
+  if (!existsSync(secretsFile)) {
+    const s = generateSecrets();
+    writeFileSync(secretsFile, Object.entries(s).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n", { mode: 0o600 });
+  }
+  const secrets = Object.fromEntries(
+    readFileSync(secretsFile, "utf8").trim().split("\n").map((l) => {
+      const i = l.indexOf("=");
+      return [l.slice(0, i), l.slice(i + 2, -1)];
+    }),
+  );
+
+  log("applying D1 migrations (local)");
+  const m = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE], {
+    cwd: join(ROOT, "edge-worker"), env: quietEnv, encoding: "utf8",
+  });
+  if (m.status !== 0) throw new Error(`migrations failed:\n${m.stdout}\n${m.stderr}`);
+
+  const redirectUri = `${DEMO_ORIGIN}/`;
+  const op = await startOp({
+    port: OP_PORT,
+    clients: [{
+      client_id: "kith-demo",
+      client_secret: "kith-demo-secret",
+      redirect_uris: [redirectUri],
+      token_endpoint_auth_method: "client_secret_basic",
+      id_token_signed_response_alg: "ES256",
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+    }],
+  });
+  stoppers.push(() => op.close());
+  log(`dev OpenID provider at ${op.issuer} (accounts: alice, bob, alice-unverified; any password)`);
+
+  // wrangler dev in its own process group, so stopping it stops workerd too.
+  const wrangler = spawn(WRANGLER, [
+    "dev", "--local", "--ip", "127.0.0.1", "--port", String(WORKER_PORT), "--persist-to", STATE,
+    "--env-file", secretsFile, "--inspector-port", "0", "--show-interactive-dev-session=false", "--log-level", "warn",
+  ], { cwd: join(ROOT, "edge-worker"), env: quietEnv, detached: true, stdio: ["ignore", "inherit", "inherit"] });
+  stoppers.push(() => new Promise((resolve) => {
+    if (wrangler.exitCode !== null) return resolve();
+    wrangler.once("exit", resolve);
+    try {
+      process.kill(-wrangler.pid, "SIGTERM");
+    } catch {
+      resolve();
+    }
+    setTimeout(() => {
+      try {
+        process.kill(-wrangler.pid, "SIGKILL");
+      } catch {}
+      resolve();
+    }, 5000).unref();
+  }));
+  wrangler.on("exit", (code) => {
+    if (!stopping) {
+      console.error(`[kith] wrangler dev exited (${code})`);
+      stop(1);
+    }
+  });
+  await waitFor(`${WORKER_URL}/.well-known/jwks.json`, 60_000);
+  log(`Worker at ${WORKER_URL}`);
+
+  const admin = async (path, body) => {
+    const res = await fetch(WORKER_URL + path, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${secrets.ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${await res.text()}`);
+  };
+  const discovery = await (await fetch(`${op.issuer}/.well-known/openid-configuration`)).json();
+  await admin(`/admin/projects/${DEMO_PROJECT}`, {
+    name: "Kith demo", allowed_origins: [DEMO_ORIGIN], redirect_urls: [redirectUri],
+  });
+  await admin(`/admin/projects/${DEMO_PROJECT}/providers/oidc%3Adev`, {
+    client_id: "kith-demo",
+    client_secret: "kith-demo-secret",
+    issuer: discovery.issuer,
+    authorization_endpoint: discovery.authorization_endpoint,
+    token_endpoint: discovery.token_endpoint,
+    userinfo_endpoint: discovery.userinfo_endpoint,
+    jwks_uri: discovery.jwks_uri,
+    scopes: ["openid", "email", "profile"],
+  });
+  log(`demo project ${DEMO_PROJECT} with provider oidc:dev`);
+
+  const demo = serveDemo({ baseUrl: WORKER_URL, projectId: DEMO_PROJECT, provider: "oidc:dev", redirectUri });
+  await new Promise((resolve) => demo.listen(DEMO_PORT, "127.0.0.1", resolve));
+  stoppers.push(() => {
+    demo.closeAllConnections();
+    return new Promise((resolve) => demo.close(resolve));
+  });
+  log(`demo page at ${DEMO_ORIGIN}/  (Ctrl-C stops everything)`);
+  log(`admin token: ${secretsFile}`);
+  if (process.send) process.send({ ready: true, demo: DEMO_ORIGIN, worker: WORKER_URL, op: op.issuer, state: STATE });
+}
+
+async function waitFor(url, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${ms / 1000}s`);
+}
+
+const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".ts": "text/plain" };
+
+function serveDemo(config) {
+  return http.createServer((req, res) => {
+    const path = new URL(req.url, "http://x").pathname;
+    if (path === "/config.json") {
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(JSON.stringify(config));
+    }
+    const file = path === "/" ? join(ROOT, "demo", "index.html")
+      : path.startsWith("/pkg/") ? join(ROOT, normalize(path).replace(/^(\.\.[/\\])+/, ""))
+      : null;
+    if (!file || !file.startsWith(join(ROOT, "pkg")) && !file.endsWith("index.html") || !existsSync(file)) {
+      res.writeHead(404, { "content-type": "text/plain" });
+      return res.end("not found");
+    }
+    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    res.end(readFileSync(file));
+  });
+}
+
+main().catch((e) => {
+  console.error(`[kith] ${e.stack ?? e}`);
+  stop(1);
+});

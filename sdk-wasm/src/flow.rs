@@ -1,0 +1,228 @@
+//! The redirect sign-in's one-time values: PKCE verifier, state and nonce.
+//!
+//! A flow record is kept in sessionStorage under a key derived from its `state`, lives
+//! [`FLOW_TTL_MS`] and is removed the moment a callback reads it: a replayed or forged
+//! callback URL finds nothing and fails with `state_mismatch` before anything is sent.
+//! Storage is a port ([`KeyValue`]) so this logic is tested natively with [`MemoryStore`].
+
+use crate::error::{codes, SdkError, SdkResult};
+use kith_claims::oauth::{authorization_url, AuthorizationRequest};
+use kith_claims::pkce::{random_token, PkceVerifier};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// How long a started sign-in may take: 10 minutes.
+pub const FLOW_TTL_MS: f64 = 600_000.0;
+
+/// A string key-value store (sessionStorage, localStorage, memory).
+pub trait KeyValue {
+    fn get(&self, key: &str) -> SdkResult<Option<String>>;
+    fn set(&self, key: &str, value: &str) -> SdkResult<()>;
+    fn remove(&self, key: &str) -> SdkResult<()>;
+}
+
+/// In-memory [`KeyValue`] (tests, and the `memory` storage option).
+#[derive(Default)]
+pub struct MemoryStore(RefCell<HashMap<String, String>>);
+
+impl KeyValue for MemoryStore {
+    fn get(&self, key: &str) -> SdkResult<Option<String>> {
+        Ok(self.0.borrow().get(key).cloned())
+    }
+    fn set(&self, key: &str, value: &str) -> SdkResult<()> {
+        self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+    fn remove(&self, key: &str) -> SdkResult<()> {
+        self.0.borrow_mut().remove(key);
+        Ok(())
+    }
+}
+
+/// What a started sign-in remembers until its callback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowRecord {
+    pub provider: String,
+    pub redirect_uri: String,
+    pub code_verifier: Option<String>,
+    pub nonce: String,
+    pub created_at_ms: u64,
+}
+
+/// The public facts of a provider needed to build the authorization request.
+pub struct ProviderFacts<'a> {
+    pub provider: &'a str,
+    pub client_id: &'a str,
+    pub authorization_endpoint: &'a str,
+    pub scopes: &'a [String],
+}
+
+fn flow_key(project_id: &str, state: &str) -> String {
+    format!("kith.flow.{project_id}.{state}")
+}
+
+/// Starts a sign-in: makes verifier, state and nonce from `random` (96 CSPRNG bytes), stores
+/// the record and returns the authorization URL to navigate to.
+pub fn begin(
+    store: &dyn KeyValue,
+    project_id: &str,
+    provider: &ProviderFacts<'_>,
+    redirect_uri: &str,
+    random: &[u8; 96],
+    now_ms: f64,
+) -> SdkResult<String> {
+    let mut parts = random
+        .chunks_exact(32)
+        .filter_map(|c| <[u8; 32]>::try_from(c).ok());
+    let (Some(v), Some(s), Some(n)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(SdkError::new(
+            codes::INVALID_REQUEST,
+            "not enough random bytes",
+        ));
+    };
+    let verifier = PkceVerifier::from_random(&v);
+    let state = random_token(&s);
+    let nonce = random_token(&n);
+    let scope = provider.scopes.join(" ");
+    let url = authorization_url(&AuthorizationRequest {
+        authorization_endpoint: provider.authorization_endpoint,
+        client_id: provider.client_id,
+        redirect_uri,
+        scope: &scope,
+        state: &state,
+        nonce: &nonce,
+        code_challenge: &verifier.challenge_s256(),
+    });
+    let record = FlowRecord {
+        provider: provider.provider.to_owned(),
+        redirect_uri: redirect_uri.to_owned(),
+        code_verifier: Some(verifier.secret().to_owned()),
+        nonce,
+        created_at_ms: now_ms.max(0.0) as u64,
+    };
+    let json = serde_json::to_string(&record)
+        .map_err(|e| SdkError::new(codes::INVALID_REQUEST, e.to_string()))?;
+    store.set(&flow_key(project_id, &state), &json)?;
+    Ok(url)
+}
+
+/// Takes (and deletes) the record for `state`: single use. Unknown, malformed or expired
+/// records are `state_mismatch`.
+pub fn take(
+    store: &dyn KeyValue,
+    project_id: &str,
+    state: &str,
+    now_ms: f64,
+) -> SdkResult<FlowRecord> {
+    let mismatch = |why: &str| SdkError::new(codes::STATE_MISMATCH, why);
+    if state.is_empty() || state.len() > 128 {
+        return Err(mismatch("the callback carries no valid state"));
+    }
+    let key = flow_key(project_id, state);
+    let raw = store.get(&key)?.ok_or_else(|| {
+        mismatch("no sign-in with this state was started in this tab, or it was already completed")
+    })?;
+    store.remove(&key)?;
+    let record: FlowRecord =
+        serde_json::from_str(&raw).map_err(|_| mismatch("the stored sign-in is unreadable"))?;
+    if now_ms - record.created_at_ms as f64 > FLOW_TTL_MS {
+        return Err(mismatch("the sign-in expired (10 minutes)"));
+    }
+    Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PID: &str = "p";
+
+    fn facts() -> (Vec<String>, &'static str) {
+        (
+            vec!["openid".to_owned(), "email".to_owned()],
+            "https://op.example/auth",
+        )
+    }
+
+    fn start(store: &MemoryStore, seed: u8, now: f64) -> String {
+        let (scopes, endpoint) = facts();
+        let p = ProviderFacts {
+            provider: "oidc:dev",
+            client_id: "c",
+            authorization_endpoint: endpoint,
+            scopes: &scopes,
+        };
+        let mut random = [0u8; 96];
+        random
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = seed.wrapping_add(i as u8));
+        let url = begin(store, PID, &p, "https://app/cb", &random, now).unwrap();
+        url.split("state=")
+            .nth(1)
+            .unwrap()
+            .split('&')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    #[test]
+    fn authorization_url_carries_s256_challenge_and_the_stored_nonce() {
+        let store = MemoryStore::default();
+        let state = start(&store, 1, 0.0);
+        let record = take(&store, PID, &state, 1.0).unwrap();
+        assert_eq!(record.provider, "oidc:dev");
+        assert_eq!(record.code_verifier.map(|v| v.len()), Some(43));
+    }
+
+    #[test]
+    fn a_flow_is_single_use() {
+        let store = MemoryStore::default();
+        let state = start(&store, 2, 0.0);
+        assert!(take(&store, PID, &state, 1.0).is_ok());
+        assert_eq!(
+            take(&store, PID, &state, 2.0).unwrap_err().code,
+            codes::STATE_MISMATCH
+        );
+    }
+
+    #[test]
+    fn an_unknown_state_is_a_state_mismatch() {
+        let store = MemoryStore::default();
+        start(&store, 3, 0.0);
+        assert_eq!(
+            take(&store, PID, "forged", 1.0).unwrap_err().code,
+            codes::STATE_MISMATCH
+        );
+        assert_eq!(
+            take(&store, PID, "", 1.0).unwrap_err().code,
+            codes::STATE_MISMATCH
+        );
+    }
+
+    #[test]
+    fn a_flow_expires_after_ten_minutes() {
+        let store = MemoryStore::default();
+        let state = start(&store, 4, 1_000.0);
+        assert_eq!(
+            take(&store, PID, &state, 1_000.0 + FLOW_TTL_MS + 1.0)
+                .unwrap_err()
+                .code,
+            codes::STATE_MISMATCH
+        );
+        // ...and is gone afterwards.
+        assert_eq!(store.0.borrow().len(), 0);
+    }
+
+    #[test]
+    fn flows_of_another_project_are_not_found() {
+        let store = MemoryStore::default();
+        let state = start(&store, 5, 0.0);
+        assert_eq!(
+            take(&store, "other", &state, 1.0).unwrap_err().code,
+            codes::STATE_MISMATCH
+        );
+    }
+}

@@ -1,0 +1,62 @@
+// Runs `scripts/dev.mjs` (the README's run command, minus the build the test command already
+// did) on its own ports and state directory, and stops its whole process group afterwards.
+import { fork, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "./worker.mjs";
+
+export async function startStack({ opPort = 9410, workerPort = 8797, demoPort = 5183 } = {}) {
+  const state = mkdtempSync(join(tmpdir(), "kith-stack-"));
+  const child = fork(join(ROOT, "scripts", "dev.mjs"), [], {
+    env: {
+      ...process.env, KITH_SKIP_BUILD: "1", KITH_STATE_DIR: state,
+      KITH_OP_PORT: String(opPort), KITH_WORKER_PORT: String(workerPort), KITH_DEMO_PORT: String(demoPort),
+    },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const ready = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`stack did not start in 90s:\n${output}`)), 90_000);
+    child.on("message", (m) => {
+      if (m?.ready) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`stack exited (${code}):\n${output}`));
+    });
+  });
+  const d1 = (sql) => {
+    const r = spawnSync(join(ROOT, "node_modules", ".bin", "wrangler"),
+      ["d1", "execute", "DB", "--local", "--persist-to", state, "--json", "--command", sql],
+      { cwd: join(ROOT, "edge-worker"), encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } });
+    if (r.status !== 0) throw new Error(`d1 execute failed: ${r.stderr}`);
+    return JSON.parse(r.stdout)[0].results;
+  };
+  return {
+    ...ready,
+    d1,
+    output: () => output,
+    async stop() {
+      child.removeAllListeners("exit");
+      const exited = new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", resolve)));
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {}
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {}
+      }, 8000);
+      await exited;
+      clearTimeout(timer);
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
