@@ -9,6 +9,7 @@ export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
 export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
 export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
 
+mkdir -p "$ROOT/target"
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = worker ]; then
   echo "==> building the Worker (worker-build --release)"

@@ -1,0 +1,31 @@
+#!/bin/sh
+# `npm test`: every check and test of Kith, in order of speed. Run after scripts/setup.sh.
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export PATH="$HOME/.cargo/bin:$PATH"
+export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
+# Chromium and the tests' temporary directories stay inside target/ and are removed here.
+export TMPDIR="$ROOT/target/tmp"
+rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
+
+step() { echo; echo "==> $*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy (native, all targets)"
+cargo clippy -q --workspace --all-targets -- -D warnings
+step "cargo clippy (wasm32)"
+cargo clippy -q --workspace --target wasm32-unknown-unknown -- -D warnings
+step "cargo test (native)"
+cargo test -q --workspace
+step "cargo build -p kith-claims --target wasm32-unknown-unknown"
+cargo build -q -p kith-claims --target wasm32-unknown-unknown
+step "build the Worker and the SDK"
+sh scripts/build.sh
+step "Worker integration tests (workerd + D1 + oidc-provider)"
+node --test --test-reporter=spec --test-concurrency=1 tests/integration/
+step "end-to-end tests (Chromium + wrangler dev + oidc-provider)"
+node --test --test-reporter=spec --test-concurrency=1 tests/e2e/
+echo
+echo "All Kith tests passed."
