@@ -97,12 +97,14 @@ async fn verify_id_token(
     let mut client_ids = vec![cfg.client_id.clone()];
     client_ids.extend(cfg.allowed_client_ids.iter().cloned());
     let expect = Expectations {
-        issuer: cfg.issuer.clone(),
+        issuer: IssuerRule::Exact(vec![cfg.issuer.clone()]),
         client_ids,
         algorithms: OIDC_ALGS.to_vec(),
         nonce,
         leeway_secs: DEFAULT_LEEWAY_SECS,
         max_age_secs: DEFAULT_MAX_AGE_SECS,
+        typ: TypRule::JwtOrAbsent,
+        hosted_domain: None,
     };
     let keys = jwks::get(&cfg.jwks_uri, now).await?;
     let first = validate_id_token(id_token, &keys.set, &expect, now, &WebCryptoVerifier).await;

@@ -43,6 +43,12 @@ pub enum ErrorCode {
     TokenEndpointError,
     /// An input value is outside what Kith accepts (length, characters).
     InvalidInput,
+    /// The header `typ` says the token is not an id_token.
+    TypeMismatch,
+    /// Google `hd` is not the configured hosted domain.
+    HostedDomainMismatch,
+    /// A discovery document is malformed, names another issuer, or uses insecure URLs.
+    InvalidDiscovery,
 }
 
 impl ErrorCode {
@@ -66,6 +72,9 @@ impl ErrorCode {
             Self::NonceMismatch => "nonce_mismatch",
             Self::TokenEndpointError => "token_endpoint_error",
             Self::InvalidInput => "invalid_input",
+            Self::TypeMismatch => "type_mismatch",
+            Self::HostedDomainMismatch => "hosted_domain_mismatch",
+            Self::InvalidDiscovery => "invalid_discovery",
         }
     }
 }
@@ -84,7 +93,8 @@ pub struct Error {
 }
 
 impl Error {
-    pub(crate) fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+    /// An error with a code and a human explanation.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
             code,
             detail: detail.into(),

@@ -8,8 +8,10 @@
 //! attacker never sees which claim check a forged token would have failed.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::json;
 use crate::jwk::JwkSet;
 use crate::jws::{Alg, UnverifiedJws};
+use crate::profile::{IssuerRule, ProviderProfile};
 use crate::verify::SignatureVerifier;
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
@@ -42,15 +44,27 @@ pub enum NonceCheck {
     /// The claim must equal the lowercase hex SHA-256 of this raw nonce (the form Apple's and
     /// Google's JavaScript SDKs send when the app passes a hashed nonce).
     Sha256Hex(String),
+    /// Either of the two above: the claim is the raw nonce or its SHA-256 hex (Apple).
+    Sha256HexOrExact(String),
     /// The token must carry no nonce at all (flows in which none was sent).
     ExpectNone,
+}
+
+/// What the JOSE header `typ` may be (RFC 8725 section 3.11, explicit typing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypRule {
+    /// Absent, `JWT` or `application/jwt` (case-insensitive): refuses tokens typed for
+    /// another purpose (`at+jwt`, `logout+jwt`, ...) used in place of an id_token.
+    JwtOrAbsent,
+    /// Not checked (for providers known to put other values there).
+    Unchecked,
 }
 
 /// What a valid id_token must satisfy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expectations {
-    /// The exact issuer identifier (`iss`), compared byte for byte.
-    pub issuer: String,
+    /// How `iss` is checked: exact, or Microsoft's `{tid}` template bound to the token's `tid`.
+    pub issuer: IssuerRule,
     /// Client ids that may appear in `aud` and `azp`. At least one must be in `aud`, and
     /// every `aud` member must be one of these (no untrusted extra audience).
     pub client_ids: Vec<String>,
@@ -62,6 +76,31 @@ pub struct Expectations {
     pub leeway_secs: i64,
     /// Oldest `iat` accepted, in seconds before now.
     pub max_age_secs: i64,
+    /// The header `typ` rule.
+    pub typ: TypRule,
+    /// Google Workspace: the `hd` claim must equal this domain.
+    pub hosted_domain: Option<String>,
+}
+
+impl Expectations {
+    /// The expectations a provider profile sets for these client ids and the raw nonce the
+    /// client sent (`None`: the token must carry no nonce).
+    pub fn for_profile(
+        profile: &ProviderProfile,
+        client_ids: Vec<String>,
+        raw_nonce: Option<&str>,
+    ) -> Self {
+        Self {
+            issuer: profile.issuer.clone(),
+            client_ids,
+            algorithms: profile.algorithms.clone(),
+            nonce: profile.nonce.check(raw_nonce),
+            leeway_secs: DEFAULT_LEEWAY_SECS,
+            max_age_secs: DEFAULT_MAX_AGE_SECS,
+            typ: TypRule::JwtOrAbsent,
+            hosted_domain: None,
+        }
+    }
 }
 
 /// Default clock skew allowance: 60 seconds.
@@ -106,6 +145,18 @@ pub struct IdTokenClaims {
     /// Picture URL.
     #[serde(default)]
     pub picture: Option<String>,
+    /// Microsoft: the tenant id.
+    #[serde(default)]
+    pub tid: Option<String>,
+    /// Microsoft: "email domain owner verified" (optional claim).
+    #[serde(default, deserialize_with = "loose_bool")]
+    pub xms_edov: Option<bool>,
+    /// Google: the Workspace hosted domain.
+    #[serde(default)]
+    pub hd: Option<String>,
+    /// Apple: the email is a private relay address.
+    #[serde(default, deserialize_with = "loose_bool")]
+    pub is_private_email: Option<bool>,
 }
 
 fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> core::result::Result<Vec<String>, D::Error> {
@@ -189,7 +240,17 @@ pub async fn validate_id_token<V: SignatureVerifier>(
             "signature does not verify",
         ));
     }
-    let claims: IdTokenClaims = serde_json::from_slice(jws.payload())
+    if expect.typ == TypRule::JwtOrAbsent {
+        if let Some(typ) = &jws.header().typ {
+            if !typ.eq_ignore_ascii_case("JWT") && !typ.eq_ignore_ascii_case("application/jwt") {
+                return Err(fail(
+                    ErrorCode::TypeMismatch,
+                    format!("typ \"{typ}\" is not an id_token type"),
+                ));
+            }
+        }
+    }
+    let claims: IdTokenClaims = json::parse_strict(jws.payload())
         .map_err(|e| fail(ErrorCode::MalformedClaims, format!("claims: {e}")))?;
     check_claims(&claims, expect, now)?;
     Ok(Verified(claims))
@@ -197,8 +258,8 @@ pub async fn validate_id_token<V: SignatureVerifier>(
 
 /// The claim checks of OIDC Core 3.1.3.7 items 2-11, on claims whose signature verified.
 fn check_claims(c: &IdTokenClaims, expect: &Expectations, now: i64) -> Result<()> {
-    // 2. iss exactly matches the issuer identifier.
-    if c.iss != expect.issuer {
+    // 2. iss exactly matches the issuer identifier (for Microsoft, bound to the token's tid).
+    if !expect.issuer.accepts(c) {
         return Err(fail(
             ErrorCode::IssuerMismatch,
             format!("iss \"{}\" is not the expected issuer", c.iss),
@@ -260,11 +321,20 @@ fn check_claims(c: &IdTokenClaims, expect: &Expectations, now: i64) -> Result<()
     let nonce_ok = match (&expect.nonce, &c.nonce) {
         (NonceCheck::Exact(want), Some(got)) => want == got,
         (NonceCheck::Sha256Hex(raw), Some(got)) => &sha256_hex(raw) == got,
+        (NonceCheck::Sha256HexOrExact(raw), Some(got)) => raw == got || &sha256_hex(raw) == got,
         (NonceCheck::ExpectNone, None) => true,
         _ => false,
     };
     if !nonce_ok {
         return Err(fail(ErrorCode::NonceMismatch, "nonce does not match"));
+    }
+    if let Some(domain) = &expect.hosted_domain {
+        if c.hd.as_deref() != Some(domain.as_str()) {
+            return Err(fail(
+                ErrorCode::HostedDomainMismatch,
+                "hd is not the required hosted domain",
+            ));
+        }
     }
     Ok(())
 }

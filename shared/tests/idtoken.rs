@@ -9,7 +9,9 @@
 
 use kith_claims::b64;
 use kith_claims::verify::RustCryptoVerifier;
-use kith_claims::{validate_id_token, Alg, ErrorCode, Expectations, JwkSet, NonceCheck};
+use kith_claims::{
+    validate_id_token, Alg, ErrorCode, Expectations, IssuerRule, JwkSet, NonceCheck, TypRule,
+};
 use p256::ecdsa::signature::Signer;
 use rsa::traits::PublicKeyParts;
 use serde_json::{json, Value};
@@ -83,12 +85,14 @@ fn rs256(claims: &Value) -> String {
 
 fn expect() -> Expectations {
     Expectations {
-        issuer: ISS.into(),
+        issuer: IssuerRule::Exact(vec![ISS.into()]),
         client_ids: vec![CLIENT.into()],
         algorithms: vec![Alg::Rs256, Alg::Es256],
         nonce: NonceCheck::Exact("n-123".into()),
         leeway_secs: 60,
         max_age_secs: 600,
+        typ: TypRule::JwtOrAbsent,
+        hosted_domain: None,
     }
 }
 
