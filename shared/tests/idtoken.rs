@@ -1,87 +1,21 @@
+//! id_token validation against real signatures (RustCrypto keys generated per run), one test
+//! per OpenID RP conformance case and JWT attack class.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::indexing_slicing,
     clippy::panic
 )]
-//! id_token validation against real signatures (RustCrypto keys generated per run), one test
-//! per OpenID RP conformance case and JWT attack class that applies to the code-flow slice.
 
+mod common;
+
+use common::*;
 use kith_claims::b64;
 use kith_claims::verify::RustCryptoVerifier;
 use kith_claims::{
-    validate_id_token, Alg, ErrorCode, Expectations, IssuerRule, JwkSet, NonceCheck, TypRule,
+    validate_id_token, Alg, ErrorCode, Expectations, IssuerRule, NonceCheck, TypRule,
 };
-use p256::ecdsa::signature::Signer;
-use rsa::traits::PublicKeyParts;
-use serde_json::{json, Value};
-use std::sync::OnceLock;
-
-const NOW: i64 = 1_800_000_000;
-const ISS: &str = "https://op.example";
-const CLIENT: &str = "kith-client";
-
-struct Keys {
-    ec: p256::ecdsa::SigningKey,
-    rsa: rsa::RsaPrivateKey,
-}
-
-fn keys() -> &'static Keys {
-    static KEYS: OnceLock<Keys> = OnceLock::new();
-    KEYS.get_or_init(|| Keys {
-        ec: p256::ecdsa::SigningKey::random(&mut rand_core::OsRng),
-        rsa: rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048).expect("rsa keygen"),
-    })
-}
-
-fn jwks() -> JwkSet {
-    let k = keys();
-    let point = k.ec.verifying_key().to_encoded_point(false);
-    let ec = json!({"kty":"EC","crv":"P-256","kid":"ec1","use":"sig",
-        "x": b64::encode(point.x().unwrap()), "y": b64::encode(point.y().unwrap())});
-    let pubk = k.rsa.to_public_key();
-    let rsa = json!({"kty":"RSA","kid":"rsa1","alg":"RS256",
-        "n": b64::encode(pubk.n().to_bytes_be()), "e": b64::encode(pubk.e().to_bytes_be())});
-    JwkSet::parse(json!({"keys":[ec, rsa]}).to_string().as_bytes()).unwrap()
-}
-
-fn claims() -> Value {
-    json!({"iss": ISS, "sub": "user-1", "aud": CLIENT, "exp": NOW + 300, "iat": NOW - 5,
-           "nonce": "n-123", "email": "a@example.com", "email_verified": true})
-}
-
-fn sign(alg: Alg, header: Value, claims: &Value) -> String {
-    let input = format!(
-        "{}.{}",
-        b64::encode(header.to_string()),
-        b64::encode(claims.to_string())
-    );
-    let sig = match alg {
-        Alg::Es256 => {
-            let s: p256::ecdsa::Signature = keys().ec.sign(input.as_bytes());
-            s.to_bytes().to_vec()
-        }
-        Alg::Rs256 => {
-            let key = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(keys().rsa.clone());
-            let s: rsa::pkcs1v15::Signature = key.sign(input.as_bytes());
-            rsa::signature::SignatureEncoding::to_vec(&s)
-        }
-        Alg::EdDsa => unreachable!("not used in these tests"),
-    };
-    format!("{input}.{}", b64::encode(sig))
-}
-
-fn es256(claims: &Value) -> String {
-    sign(
-        Alg::Es256,
-        json!({"alg":"ES256","kid":"ec1","typ":"JWT"}),
-        claims,
-    )
-}
-
-fn rs256(claims: &Value) -> String {
-    sign(Alg::Rs256, json!({"alg":"RS256","kid":"rsa1"}), claims)
-}
+use serde_json::json;
 
 fn expect() -> Expectations {
     Expectations {
@@ -108,16 +42,6 @@ fn check(
         &RustCryptoVerifier,
     ))
     .map_err(|e| e.code())
-}
-
-fn with(mut c: Value, key: &str, v: Value) -> Value {
-    c[key] = v;
-    c
-}
-
-fn without(mut c: Value, key: &str) -> Value {
-    c.as_object_mut().unwrap().remove(key);
-    c
 }
 
 #[test]
@@ -359,5 +283,165 @@ fn accepts_apple_style_string_booleans_for_email_verified() {
     assert_eq!(
         check(&bad, &expect()).unwrap_err(),
         ErrorCode::MalformedClaims
+    );
+}
+
+#[test]
+fn rejects_tokens_typed_for_another_purpose() {
+    for typ in ["at+jwt", "logout+jwt", "JOSE"] {
+        let t = sign(
+            Alg::Es256,
+            json!({"alg":"ES256","kid":"ec1","typ":typ}),
+            &claims(),
+        );
+        assert_eq!(
+            check(&t, &expect()).unwrap_err(),
+            ErrorCode::TypeMismatch,
+            "{typ}"
+        );
+    }
+    let t = sign(
+        Alg::Es256,
+        json!({"alg":"ES256","kid":"ec1","typ":"application/jwt"}),
+        &claims(),
+    );
+    assert!(check(&t, &expect()).is_ok());
+    let mut e = expect();
+    e.typ = TypRule::Unchecked;
+    let t = sign(
+        Alg::Es256,
+        json!({"alg":"ES256","kid":"ec1","typ":"at+jwt"}),
+        &claims(),
+    );
+    assert!(check(&t, &e).is_ok());
+}
+
+#[test]
+fn rejects_signed_claims_with_duplicate_members() {
+    // A signature over ambiguous JSON proves nothing about which "sub" was meant.
+    let payload = format!(
+        r#"{{"iss":"{ISS}","sub":"user-1","sub":"admin","aud":"{CLIENT}","exp":{},"iat":{},"nonce":"n-123"}}"#,
+        NOW + 300,
+        NOW
+    );
+    let header = json!({"alg":"ES256","kid":"ec1"}).to_string();
+    let input = format!("{}.{}", b64::encode(header), b64::encode(&payload));
+    use p256::ecdsa::signature::Signer;
+    let sig: p256::ecdsa::Signature = keys().ec.sign(input.as_bytes());
+    let t = format!("{input}.{}", b64::encode(sig.to_bytes()));
+    assert_eq!(
+        check(&t, &expect()).unwrap_err(),
+        ErrorCode::MalformedClaims
+    );
+}
+
+#[test]
+fn rejects_deeply_nested_claims() {
+    let mut deep = json!(1);
+    for _ in 0..40 {
+        deep = json!([deep]);
+    }
+    let t = es256(&with(claims(), "x", deep));
+    assert_eq!(
+        check(&t, &expect()).unwrap_err(),
+        ErrorCode::MalformedClaims
+    );
+}
+
+#[test]
+fn rejects_oversize_tokens_before_any_crypto() {
+    let t = es256(&with(claims(), "pad", json!("a".repeat(20_000))));
+    assert_eq!(check(&t, &expect()).unwrap_err(), ErrorCode::MalformedJws);
+}
+
+#[test]
+fn kid_absent_verifies_with_the_single_matching_key() {
+    // jwks() holds one EC and one RSA key: each algorithm has exactly one candidate.
+    let t = sign(Alg::Es256, json!({"alg":"ES256"}), &claims());
+    assert!(check(&t, &expect()).is_ok());
+}
+
+#[test]
+fn kid_absent_with_several_matching_keys_is_refused() {
+    let mut doc: serde_json::Value = serde_json::from_str(&jwks_json()).unwrap();
+    let mut second = doc["keys"][0].clone();
+    second["kid"] = json!("ec2");
+    doc["keys"].as_array_mut().unwrap().push(second);
+    let set = kith_claims::JwkSet::parse(doc.to_string().as_bytes()).unwrap();
+    let t = sign(Alg::Es256, json!({"alg":"ES256"}), &claims());
+    let err = futures_executor::block_on(validate_id_token(
+        &t,
+        &set,
+        &expect(),
+        NOW,
+        &RustCryptoVerifier,
+    ))
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::AmbiguousKey);
+}
+
+#[test]
+fn key_rotation_needs_a_refetch_and_then_verifies() {
+    let t = sign(
+        Alg::Es256,
+        json!({"alg":"ES256","kid":"rotated"}),
+        &claims(),
+    );
+    let old = jwks();
+    let err = futures_executor::block_on(validate_id_token(
+        &t,
+        &old,
+        &expect(),
+        NOW,
+        &RustCryptoVerifier,
+    ))
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NoMatchingKey);
+    assert!(!old.has_kid("rotated"));
+    // The "refetched" set publishes the same key under its new kid.
+    let refetched =
+        kith_claims::JwkSet::parse(jwks_json().replace("\"ec1\"", "\"rotated\"").as_bytes())
+            .unwrap();
+    assert!(futures_executor::block_on(validate_id_token(
+        &t,
+        &refetched,
+        &expect(),
+        NOW,
+        &RustCryptoVerifier
+    ))
+    .is_ok());
+}
+
+#[test]
+fn rejects_header_embedded_keys_even_when_the_signature_matches_them() {
+    for param in ["jwk", "jku", "x5u", "x5c"] {
+        let t = sign(
+            Alg::Es256,
+            json!({"alg":"ES256","kid":"ec1", param: "x"}),
+            &claims(),
+        );
+        assert_eq!(
+            check(&t, &expect()).unwrap_err(),
+            ErrorCode::ForbiddenHeader,
+            "{param}"
+        );
+    }
+    let t = sign(
+        Alg::Es256,
+        json!({"alg":"ES256","kid":"ec1","crit":["exp"]}),
+        &claims(),
+    );
+    assert_eq!(
+        check(&t, &expect()).unwrap_err(),
+        ErrorCode::ForbiddenHeader
+    );
+    let t = sign(
+        Alg::Es256,
+        json!({"alg":"ES256","kid":"ec1","b64":false}),
+        &claims(),
+    );
+    assert_eq!(
+        check(&t, &expect()).unwrap_err(),
+        ErrorCode::ForbiddenHeader
     );
 }
