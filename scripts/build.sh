@@ -15,6 +15,11 @@ if [ "$what" = all ] || [ "$what" = worker ]; then
   echo "==> building the Worker (worker-build --release)"
   (cd edge-worker && worker-build --release >/dev/null 2>"$ROOT/target/worker-build.log") || {
     cat "$ROOT/target/worker-build.log" >&2; exit 1; }
+  # worker-build keeps the wasm name section (function names in stack traces); ship without.
+  "$WASM_OPT_BIN" edge-worker/build/index_bg.wasm --strip-debug --strip-producers \
+    --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory \
+    --enable-multivalue --enable-reference-types --enable-exception-handling \
+    -o edge-worker/build/index_bg.wasm
 fi
 if [ "$what" = all ] || [ "$what" = sdk ]; then
   echo "==> building the SDK (cargo + wasm-bindgen + wasm-opt -Oz)"

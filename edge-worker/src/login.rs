@@ -10,7 +10,8 @@ use kith_claims::idtoken::{DEFAULT_LEEWAY_SECS, DEFAULT_MAX_AGE_SECS};
 use kith_claims::oauth::{process_token_response, ClientAuth, TokenRequest};
 use kith_claims::pkce::PkceVerifier;
 use kith_claims::{
-    validate_id_token, Alg, ErrorCode, Expectations, IdTokenClaims, NonceCheck, Verified,
+    validate_id_token, Alg, ErrorCode, Expectations, IdTokenClaims, IssuerRule, NonceCheck,
+    TypRule, Verified,
 };
 use serde::Deserialize;
 use worker::Env;
