@@ -1,89 +1,133 @@
-//! Provider key sets, cached per isolate.
-//!
-//! A key set is reused for [`TTL_SECS`]; a token whose `kid` is unknown triggers at most one
-//! refetch per [`REFETCH_COOLDOWN_SECS`] (provider key rotation), so a flood of tokens with
-//! random `kid`s cannot turn the Worker into a traffic amplifier against the provider.
+//! Provider key sets, cached per isolate, fetched by the policy of
+//! `kith_claims::jwks_cache`: lifetime from the provider's `Cache-Control` (bounded), a
+//! refetch for an unknown `kid` at most once per cooldown, and one shared fetch in flight
+//! for all the requests that need it. When a refetch fails, a key set already in the cache
+//! keeps working; with no usable keys the sign-in is `provider_unavailable`.
 
 use crate::error::{ApiError, ApiResult};
 use crate::net;
+use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
+use kith_claims::jwks_cache::{decide, ttl_from_cache_control, CacheState, JwksAction};
 use kith_claims::JwkSet;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-/// How long a fetched key set is used without refetching.
-pub const TTL_SECS: i64 = 600;
-/// Minimum time between two fetches of one key set.
-pub const REFETCH_COOLDOWN_SECS: i64 = 30;
+/// Why a fetch failed, cloneable so every joined request gets the same answer.
+#[derive(Clone, Debug)]
+enum FetchError {
+    /// Network failure or a 5xx: the provider may come back.
+    Unavailable(String),
+    /// The provider answered something that is not a usable JWKS.
+    Invalid(String),
+}
+
+impl From<FetchError> for ApiError {
+    fn from(e: FetchError) -> Self {
+        match e {
+            FetchError::Unavailable(m) => ApiError::ProviderUnavailable(m),
+            FetchError::Invalid(m) => ApiError::InvalidSocialLogin(m),
+        }
+    }
+}
+
+type Pending = Shared<LocalBoxFuture<'static, Result<JwkSet, FetchError>>>;
 
 struct Entry {
-    set: JwkSet,
-    fetched_at: i64,
+    set: Option<JwkSet>,
+    state: CacheState,
+    pending: Option<Pending>,
 }
 
 thread_local! {
     static CACHE: RefCell<HashMap<String, Entry>> = RefCell::new(HashMap::new());
 }
 
-/// A key set and whether it was fetched just now.
-pub struct Keys {
-    pub set: JwkSet,
-    pub fresh: bool,
-}
-
-async fn fetch(uri: &str, now: i64) -> ApiResult<JwkSet> {
-    let answer = net::get_json(uri).await?;
+async fn fetch(uri: String, now: i64) -> Result<JwkSet, FetchError> {
+    let answer = net::get_json(&uri)
+        .await
+        .map_err(|e| FetchError::Unavailable(format!("{uri}: {e:?}")))?;
     if answer.status >= 500 {
-        return Err(ApiError::ProviderUnavailable(format!(
+        return Err(FetchError::Unavailable(format!(
             "{uri}: HTTP {}",
             answer.status
         )));
     }
     if answer.status != 200 {
-        return Err(ApiError::InvalidSocialLogin(format!(
+        return Err(FetchError::Invalid(format!(
             "{uri}: HTTP {}",
             answer.status
         )));
     }
-    let set = JwkSet::parse(&answer.body)
-        .map_err(|e| ApiError::InvalidSocialLogin(format!("{uri}: {e}")))?;
+    let set =
+        JwkSet::parse(&answer.body).map_err(|e| FetchError::Invalid(format!("{uri}: {e}")))?;
+    let ttl = ttl_from_cache_control(answer.cache_control.as_deref());
     CACHE.with(|c| {
-        c.borrow_mut().insert(
-            uri.to_owned(),
-            Entry {
-                set: set.clone(),
-                fetched_at: now,
-            },
-        )
+        if let Some(entry) = c.borrow_mut().get_mut(&uri) {
+            entry.set = Some(set.clone());
+            entry.state.fetched_at = now;
+            entry.state.expires_at = now + ttl;
+        }
     });
     Ok(set)
 }
 
-/// The key set for `uri`, from the cache while it is fresh.
-pub async fn get(uri: &str, now: i64) -> ApiResult<Keys> {
-    let cached = CACHE.with(|c| {
-        c.borrow()
-            .get(uri)
-            .filter(|e| now - e.fetched_at < TTL_SECS)
-            .map(|e| e.set.clone())
+/// The key set to verify a token whose header names `kid` (or none).
+pub async fn keys_for(uri: &str, now: i64, kid: Option<&str>) -> ApiResult<JwkSet> {
+    let (action, cached) = CACHE.with(|c| {
+        let cache = c.borrow();
+        let entry = cache.get(uri);
+        let cached = entry.and_then(|e| e.set.clone());
+        let known = match (&cached, kid) {
+            (Some(set), Some(kid)) => set.has_kid(kid),
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        (decide(entry.map(|e| &e.state), now, known), cached)
     });
-    match cached {
-        Some(set) => Ok(Keys { set, fresh: false }),
-        None => Ok(Keys {
-            set: fetch(uri, now).await?,
-            fresh: true,
-        }),
-    }
-}
-
-/// Refetches after an unknown `kid`, unless the set was fetched within the cooldown.
-pub async fn refetch(uri: &str, now: i64) -> ApiResult<Option<JwkSet>> {
-    let recent = CACHE.with(|c| {
-        c.borrow()
-            .get(uri)
-            .is_some_and(|e| now - e.fetched_at < REFETCH_COOLDOWN_SECS)
+    let pending = match action {
+        JwksAction::UseCached => {
+            return cached
+                .ok_or_else(|| ApiError::ProviderUnavailable(format!("{uri}: no keys cached")))
+        }
+        JwksAction::JoinInFlight => {
+            CACHE.with(|c| c.borrow().get(uri).and_then(|e| e.pending.clone()))
+        }
+        JwksAction::Fetch => None,
+    };
+    let pending = match pending {
+        Some(p) => p,
+        None => {
+            let p: Pending = fetch(uri.to_owned(), now).boxed_local().shared();
+            CACHE.with(|c| {
+                let mut cache = c.borrow_mut();
+                let entry = cache.entry(uri.to_owned()).or_insert(Entry {
+                    set: None,
+                    state: CacheState {
+                        fetched_at: 0,
+                        expires_at: 0,
+                        last_attempt_at: now,
+                        in_flight: true,
+                    },
+                    pending: None,
+                });
+                entry.state.last_attempt_at = now;
+                entry.state.in_flight = true;
+                entry.pending = Some(p.clone());
+            });
+            p
+        }
+    };
+    let result = pending.await;
+    CACHE.with(|c| {
+        if let Some(entry) = c.borrow_mut().get_mut(uri) {
+            entry.state.in_flight = false;
+            entry.pending = None;
+        }
     });
-    if recent {
-        return Ok(None);
+    match (result, cached) {
+        (Ok(set), _) => Ok(set),
+        // The provider is down or broken, but the keys we have still verify known kids.
+        (Err(_), Some(set)) if kid.is_none_or(|k| set.has_kid(k)) => Ok(set),
+        (Err(e), _) => Err(e.into()),
     }
-    fetch(uri, now).await.map(Some)
 }

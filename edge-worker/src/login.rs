@@ -9,9 +9,9 @@ use crate::{jwks, keys, net, session, store};
 use kith_claims::idtoken::{DEFAULT_LEEWAY_SECS, DEFAULT_MAX_AGE_SECS};
 use kith_claims::oauth::{process_token_response, ClientAuth, TokenRequest};
 use kith_claims::pkce::PkceVerifier;
+use kith_claims::UnverifiedJws;
 use kith_claims::{
-    validate_id_token, Alg, ErrorCode, Expectations, IdTokenClaims, IssuerRule, NonceCheck,
-    TypRule, Verified,
+    validate_id_token, Alg, Expectations, IdTokenClaims, IssuerRule, NonceCheck, TypRule, Verified,
 };
 use serde::Deserialize;
 use worker::Env;
@@ -107,21 +107,19 @@ async fn verify_id_token(
         typ: TypRule::JwtOrAbsent,
         hosted_domain: None,
     };
-    let keys = jwks::get(&cfg.jwks_uri, now).await?;
-    let first = validate_id_token(id_token, &keys.set, &expect, now, &WebCryptoVerifier).await;
-    let result = match first {
-        Err(e) if e.code() == ErrorCode::NoMatchingKey && !keys.fresh => {
-            match jwks::refetch(&cfg.jwks_uri, now).await? {
-                Some(set) => {
-                    validate_id_token(id_token, &set, &expect, now, &WebCryptoVerifier).await
-                }
-                None => Err(e),
-            }
-        }
-        other => other,
+    let refused = |e: kith_claims::Error| {
+        ApiError::InvalidSocialLogin(format!("id_token from {}: {e}", provider.name))
     };
-    result
-        .map_err(|e| ApiError::InvalidSocialLogin(format!("id_token from {}: {e}", provider.name)))
+    // The header is parsed first only to learn the kid (nothing in it is trusted).
+    let kid = UnverifiedJws::parse(id_token)
+        .map_err(refused)?
+        .header()
+        .kid
+        .clone();
+    let keys = jwks::keys_for(&cfg.jwks_uri, now, kid.as_deref()).await?;
+    validate_id_token(id_token, &keys, &expect, now, &WebCryptoVerifier)
+        .await
+        .map_err(refused)
 }
 
 /// The whole sign-in. `issuer` is Kith's own issuer for the access token.

@@ -11,6 +11,8 @@ const MAX_BODY: usize = 256 * 1024;
 pub struct HttpAnswer {
     pub status: u16,
     pub body: Vec<u8>,
+    /// The `Cache-Control` header, for key sets.
+    pub cache_control: Option<String>,
 }
 
 async fn send(req: Request) -> ApiResult<HttpAnswer> {
@@ -30,6 +32,7 @@ async fn send(req: Request) -> ApiResult<HttpAnswer> {
     }
     Ok(HttpAnswer {
         status: resp.status_code(),
+        cache_control: resp.headers().get("cache-control").ok().flatten(),
         body,
     })
 }

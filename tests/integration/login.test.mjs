@@ -2,79 +2,24 @@
 // D1, the real oidc-provider, real PKCE, real signatures.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startOp, authorizeAs } from "../support/op.mjs";
-import { startWorker } from "../support/worker.mjs";
+import { startFixture, opClient, PROJECT, APP_ORIGIN, REDIRECT } from "../support/fixture.mjs";
 import { startTamperingTokenEndpoint } from "../support/tamper.mjs";
-import { pkcePair, randomToken, authorizationUrl } from "../support/pkce.mjs";
+import { pkcePair, randomToken } from "../support/pkce.mjs";
 import { verifyAccessToken } from "../support/jwt.mjs";
 
-const PROJECT = "0b5e7c1e-4a57-4c39-9a38-6f1d2f6f7a10";
-const APP_ORIGIN = "http://127.0.0.1:5999";
-const REDIRECT = `${APP_ORIGIN}/callback`;
-const client = (client_id, alg) => ({
-  client_id,
-  client_secret: `${client_id}-secret`,
-  redirect_uris: [REDIRECT],
-  token_endpoint_auth_method: "client_secret_basic",
-  id_token_signed_response_alg: alg,
-  grant_types: ["authorization_code"],
-  response_types: ["code"],
-});
-
-let op, worker, tamper;
+let f, op, worker, tamper, signInAtOp, login, rows, assertRefusedWithoutWrites;
 
 before(async () => {
-  op = await startOp({ clients: [client("kith-es", "ES256"), client("kith-rs", "RS256"), client("other-app", "ES256")] });
-  worker = await startWorker();
+  f = await startFixture({ clients: [opClient("kith-es", "ES256"), opClient("kith-rs", "RS256"), opClient("other-app", "ES256")] });
+  ({ op, worker, signInAtOp, login, rows, assertRefusedWithoutWrites } = f);
   tamper = await startTamperingTokenEndpoint(`${op.issuer}/token`);
-  const project = await worker.admin("PUT", `/admin/projects/${PROJECT}`, {
-    name: "Integration", allowed_origins: [APP_ORIGIN], redirect_urls: [REDIRECT],
-  });
-  assert.equal(project.status, 200, JSON.stringify(project.body));
-  const provider = (clientId, tokenEndpoint = `${op.issuer}/token`) => ({
-    client_id: clientId, client_secret: `${clientId}-secret`, issuer: op.issuer,
-    authorization_endpoint: `${op.issuer}/auth`, token_endpoint: tokenEndpoint, jwks_uri: `${op.issuer}/jwks`,
-    scopes: ["openid", "email", "profile"],
-  });
-  for (const [name, body] of [
-    ["oidc:es", provider("kith-es")],
-    ["oidc:rs", provider("kith-rs")],
-    ["oidc:tamper", provider("kith-es", tamper.url)],
-  ]) {
-    const r = await worker.admin("PUT", `/admin/projects/${PROJECT}/providers/${encodeURIComponent(name)}`, body);
-    assert.equal(r.status, 200, JSON.stringify(r.body));
-  }
+  await f.putProvider("oidc:es", "kith-es");
+  await f.putProvider("oidc:rs", "kith-rs");
+  await f.putProvider("oidc:tamper", "kith-es", { token_endpoint: tamper.url });
 });
 
 after(async () => {
-  await Promise.allSettled([op?.close(), worker?.close(), tamper?.close()]);
-});
-
-/** Plays the browser half of the flow: returns what the SDK would post. */
-async function signInAtOp(clientId, login, nonce = randomToken()) {
-  const { verifier, challenge } = pkcePair();
-  const state = randomToken();
-  const back = await authorizeAs(
-    authorizationUrl({ issuer: op.issuer, clientId, redirectUri: REDIRECT, state, nonce, challenge }),
-    login,
-  );
-  assert.equal(back.searchParams.get("state"), state);
-  return { code: back.searchParams.get("code"), code_verifier: verifier, redirect_uri: REDIRECT, nonce };
-}
-
-async function login(provider, body, headers = {}) {
-  const res = await fetch(`${worker.url}/api/auth/login/social`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "project-id": PROJECT, ...headers },
-    body: JSON.stringify({ provider, ...body }),
-  });
-  return { status: res.status, body: await res.json(), headers: res.headers };
-}
-
-const rows = async () => ({
-  users: await worker.count("users"),
-  identities: await worker.count("identities"),
-  sessions: await worker.count("sessions"),
+  await Promise.allSettled([f?.close(), tamper?.close()]);
 });
 
 test("signs up a new user through the code flow and answers a CONTRACT session", async () => {
@@ -116,15 +61,6 @@ test("verifies RS256 id_tokens too", async () => {
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.deepEqual(res.body.user.identities.map((i) => i.provider), ["oidc:rs"]);
 });
-
-async function assertRefusedWithoutWrites(provider, body, code = "invalid_social_login", status = 401) {
-  const before = await rows();
-  const res = await login(provider, body);
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body.error, code);
-  assert.equal(typeof res.body.error_description, "string");
-  assert.deepEqual(await rows(), before, "nothing written");
-}
 
 test("refuses a tampered id_token signature with 401 and writes nothing", async () => {
   tamper.set((t) => {

@@ -1,0 +1,81 @@
+// One integration fixture: the real OP, the real Worker (workerd + D1), a project, and the
+// helpers a test needs to play the browser and inspect D1.
+import assert from "node:assert/strict";
+import { startOp, authorizeAs } from "./op.mjs";
+import { startWorker } from "./worker.mjs";
+import { pkcePair, randomToken, authorizationUrl } from "./pkce.mjs";
+
+export const PROJECT = "0b5e7c1e-4a57-4c39-9a38-6f1d2f6f7a10";
+export const APP_ORIGIN = "http://127.0.0.1:5999";
+export const REDIRECT = `${APP_ORIGIN}/callback`;
+
+export const opClient = (client_id, alg) => ({
+  client_id,
+  client_secret: `${client_id}-secret`,
+  redirect_uris: [REDIRECT],
+  token_endpoint_auth_method: "client_secret_basic",
+  id_token_signed_response_alg: alg,
+  grant_types: ["authorization_code"],
+  response_types: ["code"],
+});
+
+export async function startFixture({ clients }) {
+  const op = await startOp({ clients });
+  const worker = await startWorker();
+  const project = await worker.admin("PUT", `/admin/projects/${PROJECT}`, {
+    name: "Integration", allowed_origins: [APP_ORIGIN], redirect_urls: [REDIRECT],
+  });
+  assert.equal(project.status, 200, JSON.stringify(project.body));
+
+  /** Configures `name` as a custom OIDC provider for `clientId` at the OP; `overrides` replace fields. */
+  async function putProvider(name, clientId, overrides = {}) {
+    const r = await worker.admin("PUT", `/admin/projects/${PROJECT}/providers/${encodeURIComponent(name)}`, {
+      client_id: clientId, client_secret: `${clientId}-secret`, issuer: op.issuer,
+      authorization_endpoint: `${op.issuer}/auth`, token_endpoint: `${op.issuer}/token`, jwks_uri: `${op.issuer}/jwks`,
+      scopes: ["openid", "email", "profile"], ...overrides,
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+
+  /** Plays the browser half of the flow at the OP: returns the body the SDK would post. */
+  async function signInAtOp(clientId, login, nonce = randomToken()) {
+    const { verifier, challenge } = pkcePair();
+    const state = randomToken();
+    const back = await authorizeAs(
+      authorizationUrl({ issuer: op.issuer, clientId, redirectUri: REDIRECT, state, nonce, challenge }),
+      login,
+    );
+    assert.equal(back.searchParams.get("state"), state);
+    return { code: back.searchParams.get("code"), code_verifier: verifier, redirect_uri: REDIRECT, nonce };
+  }
+
+  async function login(provider, body, headers = {}) {
+    const res = await fetch(`${worker.url}/api/auth/login/social`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "project-id": PROJECT, ...headers },
+      body: JSON.stringify({ provider, ...body }),
+    });
+    return { status: res.status, body: await res.json(), headers: res.headers };
+  }
+
+  const rows = async () => ({
+    users: await worker.count("users"),
+    identities: await worker.count("identities"),
+    sessions: await worker.count("sessions"),
+  });
+
+  /** Asserts a refusal with `code` that changed no row. */
+  async function assertRefusedWithoutWrites(provider, body, code = "invalid_social_login", status = 401) {
+    const before = await rows();
+    const res = await login(provider, body);
+    assert.equal(res.status, status, JSON.stringify(res.body));
+    assert.equal(res.body.error, code);
+    assert.equal(typeof res.body.error_description, "string");
+    assert.deepEqual(await rows(), before, "nothing written");
+  }
+
+  return {
+    op, worker, putProvider, signInAtOp, login, rows, assertRefusedWithoutWrites,
+    close: () => Promise.allSettled([op.close(), worker.close()]),
+  };
+}
