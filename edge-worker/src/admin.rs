@@ -1,9 +1,12 @@
 //! The admin API (`Authorization: Bearer <ADMIN_TOKEN>`): project and provider setup.
 //! Secrets sent here are sealed with AES-GCM before they reach D1 and are never returned.
 
+use crate::db::D1;
 use crate::error::{ApiError, ApiResult};
-use crate::model::{Project, ProviderConfig, ProviderOptions, TokenAuthMethod};
-use crate::{keys, store};
+use crate::model::{
+    Project, ProjectSettings, Provider, ProviderConfig, ProviderOptions, TokenAuthMethod, UserOut,
+};
+use crate::{keys, repo};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Env, Url};
@@ -56,6 +59,8 @@ struct ProjectBody {
     redirect_urls: Vec<String>,
     #[serde(default = "yes")]
     self_registration: bool,
+    #[serde(default)]
+    settings: ProjectSettings,
 }
 
 fn yes() -> bool {
@@ -63,7 +68,7 @@ fn yes() -> bool {
 }
 
 /// `PUT /admin/projects/{pid}`.
-pub async fn put_project(env: &Env, pid: &str, body: &[u8], now: i64) -> ApiResult<Value> {
+pub async fn put_project(db: &D1, pid: &str, body: &[u8], now: i64) -> ApiResult<Value> {
     if !valid_project_id(pid) {
         return Err(bad("project ids are lower-case UUIDs"));
     }
@@ -84,18 +89,105 @@ pub async fn put_project(env: &Env, pid: &str, body: &[u8], now: i64) -> ApiResu
             return Err(bad("redirect URLs may not carry a fragment"));
         }
     }
+    b.settings.validate().map_err(bad)?;
     let project = Project {
         id: pid.to_owned(),
         name: b.name,
         allowed_origins: b.allowed_origins,
         redirect_urls: b.redirect_urls,
         self_registration: b.self_registration,
+        settings: b.settings,
     };
-    store::put_project(&env.d1("DB")?, &project, now).await?;
-    Ok(json!({
-        "id": project.id, "name": project.name, "allowed_origins": project.allowed_origins,
-        "redirect_urls": project.redirect_urls, "self_registration": project.self_registration,
-    }))
+    repo::put_project(db, &project, now).await?;
+    Ok(project_json(&project))
+}
+
+fn project_json(p: &Project) -> Value {
+    json!({
+        "id": p.id, "name": p.name, "allowed_origins": p.allowed_origins,
+        "redirect_urls": p.redirect_urls, "self_registration": p.self_registration, "settings": p.settings,
+    })
+}
+
+/// `GET /admin/projects/{pid}`.
+pub async fn get_project(db: &D1, pid: &str) -> ApiResult<Value> {
+    let project = repo::get_project(db, pid)
+        .await?
+        .ok_or(ApiError::ProjectNotFound)?;
+    Ok(project_json(&project))
+}
+
+fn provider_json(p: &Provider) -> Value {
+    let mut out = serde_json::to_value(&p.config).unwrap_or_else(|_| json!({}));
+    if let Some(obj) = out.as_object_mut() {
+        obj.insert("provider".into(), json!(p.name));
+        obj.insert("enabled".into(), json!(p.enabled));
+        obj.insert(
+            "has_client_secret".into(),
+            json!(p.client_secret_enc.is_some()),
+        );
+    }
+    out
+}
+
+/// `GET /admin/projects/{pid}/providers`: secrets omitted.
+pub async fn list_providers(db: &D1, pid: &str) -> ApiResult<Value> {
+    repo::get_project(db, pid)
+        .await?
+        .ok_or(ApiError::ProjectNotFound)?;
+    let list: Vec<Value> = repo::list_providers(db, pid)
+        .await?
+        .iter()
+        .map(provider_json)
+        .collect();
+    Ok(json!({ "providers": list }))
+}
+
+/// `GET /admin/projects/{pid}/users?email=`.
+pub async fn find_users(db: &D1, pid: &str, email: Option<&str>) -> ApiResult<Value> {
+    repo::get_project(db, pid)
+        .await?
+        .ok_or(ApiError::ProjectNotFound)?;
+    let email = email.map(|e| e.trim().to_lowercase());
+    let users: Vec<UserOut> = repo::find_users(db, pid, email.as_deref()).await?;
+    Ok(json!({ "users": users }))
+}
+
+/// `DELETE /admin/projects/{pid}/users/{id}`.
+pub async fn delete_user(db: &D1, pid: &str, user_id: &str) -> ApiResult<()> {
+    if repo::delete_user(db, pid, user_id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::UserNotFound)
+    }
+}
+
+/// `POST /admin/projects/{pid}/users/{id}/revoke-sessions`.
+pub async fn revoke_sessions(db: &D1, pid: &str, user_id: &str, now: i64) -> ApiResult<Value> {
+    repo::get_user(db, pid, user_id)
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+    let revoked = repo::revoke_sessions(db, pid, user_id, None, now).await?;
+    Ok(json!({ "revoked": revoked }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RolesBody {
+    roles: Vec<String>,
+}
+
+/// `PUT /admin/projects/{pid}/users/{id}/roles` `{"roles": [...]}`.
+pub async fn set_roles(db: &D1, pid: &str, user_id: &str, body: &[u8]) -> ApiResult<Value> {
+    let b: RolesBody =
+        serde_json::from_slice(body).map_err(|e| bad(format!("invalid body: {e}")))?;
+    if b.roles.len() > 50 || b.roles.iter().any(|r| r.is_empty() || r.len() > 64) {
+        return Err(bad("roles: at most 50, each 1-64 characters"));
+    }
+    let user = repo::set_roles(db, pid, user_id, &b.roles)
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+    serde_json::to_value(user).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 #[derive(Deserialize)]
@@ -134,6 +226,7 @@ pub fn valid_custom_oidc(name: &str) -> bool {
 /// `PUT /admin/projects/{pid}/providers/{provider}`.
 pub async fn put_provider(
     env: &Env,
+    db: &D1,
     pid: &str,
     name: &str,
     body: &[u8],
@@ -181,25 +274,15 @@ pub async fn put_provider(
         Some(secret) => Some(keys::load(env).await?.secrets.seal(secret).await?),
         None => None,
     };
-    if !store::put_provider(
-        &env.d1("DB")?,
-        pid,
-        name,
-        b.enabled,
-        &config,
-        sealed.as_deref(),
-        now,
-    )
-    .await?
-    {
+    if !repo::put_provider(db, pid, name, b.enabled, &config, sealed.as_deref(), now).await? {
         return Err(ApiError::ProjectNotFound);
     }
-    let mut out = serde_json::to_value(&config).map_err(|e| ApiError::Internal(e.to_string()))?;
-    if let Some(obj) = out.as_object_mut() {
-        obj.insert("provider".into(), json!(name));
-        obj.insert("enabled".into(), json!(b.enabled));
-    }
-    Ok(out)
+    let stored = repo::list_providers(db, pid).await?;
+    let provider = stored
+        .iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| ApiError::Internal("provider vanished".into()))?;
+    Ok(provider_json(provider))
 }
 
 #[cfg(test)]

@@ -23,6 +23,23 @@ pub enum ApiError {
     ProviderUnavailable(String),
     /// 403 `origin_not_allowed`: a browser call from an origin the project does not list.
     OriginNotAllowed(String),
+    /// 403 `email_verification_required`: the provider does not vouch for the email and the
+    /// provider has `verify_email`; the body carries `verification_token`.
+    EmailVerificationRequired(String),
+    /// 403 `signup_disabled`.
+    SignupDisabled,
+    /// 403 `sign_in_disabled`: the provider is connect-only.
+    SignInDisabled,
+    /// 409 `email_in_use`.
+    EmailInUse,
+    /// 429 `rate_limited`.
+    RateLimited,
+    /// 401 `invalid_refresh_token`: unknown, expired, revoked or reused refresh token.
+    InvalidRefreshToken,
+    /// 401 `invalid_token`: missing, invalid or revoked access token.
+    InvalidToken(String),
+    /// 404 `user_not_found` (admin).
+    UserNotFound,
     /// 401 `unauthorized`: missing or wrong admin token.
     Unauthorized,
     /// 404 `not_found`: no such route.
@@ -37,6 +54,8 @@ pub enum ApiError {
 struct Body<'a> {
     error: &'a str,
     error_description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification_token: Option<&'a str>,
 }
 
 impl ApiError {
@@ -45,7 +64,14 @@ impl ApiError {
         match self {
             Self::ProjectNotFound | Self::NotFound => 404,
             Self::ProviderNotEnabled(_) | Self::InvalidRequest(_) => 422,
-            Self::InvalidSocialLogin(_) | Self::Unauthorized => 401,
+            Self::InvalidSocialLogin(_)
+            | Self::Unauthorized
+            | Self::InvalidRefreshToken
+            | Self::InvalidToken(_) => 401,
+            Self::EmailVerificationRequired(_) | Self::SignupDisabled | Self::SignInDisabled => 403,
+            Self::EmailInUse => 409,
+            Self::RateLimited => 429,
+            Self::UserNotFound => 404,
             Self::ProviderUnavailable(_) => 503,
             Self::MethodNotAllowed => 405,
             Self::OriginNotAllowed(_) => 403,
@@ -60,6 +86,14 @@ impl ApiError {
             Self::ProviderNotEnabled(_) => "provider_not_enabled",
             Self::InvalidRequest(_) => "invalid_request",
             Self::InvalidSocialLogin(_) => "invalid_social_login",
+            Self::EmailVerificationRequired(_) => "email_verification_required",
+            Self::SignupDisabled => "signup_disabled",
+            Self::SignInDisabled => "sign_in_disabled",
+            Self::EmailInUse => "email_in_use",
+            Self::RateLimited => "rate_limited",
+            Self::InvalidRefreshToken => "invalid_refresh_token",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::UserNotFound => "user_not_found",
             Self::ProviderUnavailable(_) => "provider_unavailable",
             Self::Unauthorized => "unauthorized",
             Self::OriginNotAllowed(_) => "origin_not_allowed",
@@ -77,6 +111,23 @@ impl ApiError {
             }
             Self::InvalidRequest(why) => why.clone(),
             Self::InvalidSocialLogin(_) => "The sign-in could not be verified.".into(),
+            Self::EmailVerificationRequired(_) => {
+                "The provider does not vouch for this email: confirm it with the code sent to it."
+                    .into()
+            }
+            Self::SignupDisabled => "Sign-up is disabled for this project or provider.".into(),
+            Self::SignInDisabled => {
+                "This provider can only be connected to an existing account.".into()
+            }
+            Self::EmailInUse => {
+                "This email belongs to another account, which this sign-in may not join.".into()
+            }
+            Self::RateLimited => "Too many attempts; try again in a minute.".into(),
+            Self::InvalidRefreshToken => "The refresh token is invalid, expired or revoked.".into(),
+            Self::InvalidToken(_) => {
+                "The access token is missing, invalid, expired or revoked.".into()
+            }
+            Self::UserNotFound => "No such user in this project.".into(),
             Self::ProviderUnavailable(_) => {
                 "The identity provider could not be reached; try again.".into()
             }
@@ -92,6 +143,7 @@ impl ApiError {
     pub fn into_response(self) -> worker::Result<Response> {
         match &self {
             Self::InvalidSocialLogin(why) => console_warn!("login refused: {why}"),
+            Self::InvalidToken(why) => console_warn!("bearer refused: {why}"),
             Self::ProviderUnavailable(why) => console_warn!("provider unavailable: {why}"),
             Self::Internal(why) => console_error!("internal error: {why}"),
             _ => {}
@@ -100,6 +152,10 @@ impl ApiError {
         let body = Body {
             error: self.code(),
             error_description: &description,
+            verification_token: match &self {
+                Self::EmailVerificationRequired(token) => Some(token),
+                _ => None,
+            },
         };
         Ok(Response::from_json(&body)?.with_status(self.status()))
     }

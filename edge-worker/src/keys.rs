@@ -19,6 +19,10 @@ use worker::Env;
 pub struct Keys {
     pub signing: Vec<SigningKey>,
     pub secrets: SecretBox,
+    /// The public keys as a JWKS, to verify Kith's own access tokens.
+    pub public: kith_claims::JwkSet,
+    /// HMAC key deriving refresh-token successors (the raw `SECRETS_KEY`).
+    pub refresh_key: Vec<u8>,
 }
 
 impl Keys {
@@ -70,9 +74,15 @@ pub async fn load(env: &Env) -> ApiResult<Rc<Keys>> {
     for jwk in &list {
         signing.push(SigningKey::import(jwk).await?);
     }
+    let public_doc = serde_json::json!({ "keys": signing.iter().map(SigningKey::public_jwk).collect::<Vec<_>>() });
+    let public = kith_claims::JwkSet::parse(public_doc.to_string().as_bytes())
+        .map_err(|e| ApiError::Internal(format!("SESSION_SIGNING_KEYS: {e}")))?;
+    let refresh_key = kith_claims::b64::decode(secrets_key.trim()).unwrap_or_default();
     let keys = Rc::new(Keys {
         signing,
         secrets: SecretBox::import(&secrets_key).await?,
+        public,
+        refresh_key,
     });
     KEYS.with(|k| *k.borrow_mut() = Some((print, keys.clone())));
     Ok(keys)

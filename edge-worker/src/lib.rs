@@ -9,18 +9,22 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod db;
 pub mod error;
 pub mod jwks;
 pub mod keys;
 pub mod login;
 pub mod model;
 pub mod net;
+pub mod repo;
 pub mod session;
-pub mod store;
+pub mod signin;
 pub mod webcrypto;
 
+use db::D1;
 use error::{ApiError, ApiResult};
 use model::Project;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{event, Context, Date, Env, Headers, Method, Request, Response};
 
@@ -50,8 +54,23 @@ async fn body_bytes(req: &mut Request) -> ApiResult<Vec<u8>> {
     Ok(bytes)
 }
 
+fn json_body<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::InvalidRequest(format!("invalid body: {e}")))
+}
+
 fn json_response(value: &impl serde::Serialize, status: u16) -> ApiResult<Response> {
-    Ok(Response::from_json(value)?.with_status(status))
+    let resp = Response::from_json(value)?.with_status(status);
+    resp.headers().set("cache-control", "no-store")?;
+    Ok(resp)
+}
+
+fn no_content() -> ApiResult<Response> {
+    Ok(Response::empty()?.with_status(204))
+}
+
+fn database(env: &Env) -> ApiResult<D1> {
+    Ok(D1(env.d1("DB")?))
 }
 
 async fn route(mut req: Request, env: &Env) -> ApiResult<Response> {
@@ -62,41 +81,59 @@ async fn route(mut req: Request, env: &Env) -> ApiResult<Response> {
         (Method::Get, [".well-known", "jwks.json"]) => {
             let keys = keys::load(env).await?;
             let list: Vec<&Value> = keys.signing.iter().map(|k| k.public_jwk()).collect();
-            let resp = json_response(&json!({ "keys": list }), 200)?;
+            let resp = Response::from_json(&json!({ "keys": list }))?;
             resp.headers().set("cache-control", "public, max-age=300")?;
             Ok(resp)
         }
         (Method::Options, ["api", ..]) => preflight(&req),
         (_, ["api", "auth", rest @ ..]) => {
             let origin = req.headers().get("origin")?;
-            let project = api_project(&req, env).await;
-            let resp = match project {
-                Ok((project, providers)) => {
-                    check_origin(&project, origin.as_deref())?;
-                    api(&mut req, env, method, rest, &project, providers).await
-                }
-                Err(e) => Err(e),
-            };
-            let resp = resp.or_else(ApiError::into_response)?;
-            cors(resp, origin.as_deref())
+            let resp = api(&mut req, env, method, rest, origin.as_deref()).await;
+            cors(resp.or_else(ApiError::into_response)?, origin.as_deref())
         }
-        (_, ["admin", ..]) => {
+        (_, ["admin", "projects", pid, rest @ ..]) => {
             if !keys::admin_authorized(env, req.headers().get("authorization")?.as_deref()) {
                 return Err(ApiError::Unauthorized);
             }
-            let body = body_bytes(&mut req).await?;
-            match (method, segments.as_slice()) {
-                (Method::Put, ["admin", "projects", pid]) => {
-                    json_response(&admin::put_project(env, pid, &body, now_secs()).await?, 200)
+            let db = database(env)?;
+            let now = now_secs();
+            match (method, rest) {
+                (Method::Put, []) => json_response(
+                    &admin::put_project(&db, pid, &body_bytes(&mut req).await?, now).await?,
+                    200,
+                ),
+                (Method::Get, []) => json_response(&admin::get_project(&db, pid).await?, 200),
+                (Method::Get, ["providers"]) => {
+                    json_response(&admin::list_providers(&db, pid).await?, 200)
                 }
-                (Method::Put, ["admin", "projects", pid, "providers", provider]) => {
+                (Method::Put, ["providers", provider]) => {
                     let provider = percent_decode(provider);
+                    let body = body_bytes(&mut req).await?;
                     json_response(
-                        &admin::put_provider(env, pid, &provider, &body, now_secs()).await?,
+                        &admin::put_provider(env, &db, pid, &provider, &body, now).await?,
                         200,
                     )
                 }
-                (_, ["admin", "projects", ..]) => Err(ApiError::MethodNotAllowed),
+                (Method::Get, ["users"]) => {
+                    let url = req.url()?;
+                    let email = url
+                        .query_pairs()
+                        .find(|(k, _)| k == "email")
+                        .map(|(_, v)| v.into_owned());
+                    json_response(&admin::find_users(&db, pid, email.as_deref()).await?, 200)
+                }
+                (Method::Delete, ["users", id]) => {
+                    admin::delete_user(&db, pid, id).await?;
+                    no_content()
+                }
+                (Method::Post, ["users", id, "revoke-sessions"]) => {
+                    json_response(&admin::revoke_sessions(&db, pid, id, now).await?, 200)
+                }
+                (Method::Put, ["users", id, "roles"]) => {
+                    let body = body_bytes(&mut req).await?;
+                    json_response(&admin::set_roles(&db, pid, id, &body).await?, 200)
+                }
+                (_, [] | ["providers", ..] | ["users", ..]) => Err(ApiError::MethodNotAllowed),
                 _ => Err(ApiError::NotFound),
             }
         }
@@ -104,16 +141,34 @@ async fn route(mut req: Request, env: &Env) -> ApiResult<Response> {
     }
 }
 
-/// Loads the project named by the `project-id` header (all its providers).
-async fn api_project(req: &Request, env: &Env) -> ApiResult<(Project, Vec<model::Provider>)> {
-    let pid = req
-        .headers()
-        .get("project-id")?
-        .ok_or_else(|| ApiError::InvalidRequest("the project-id header is required".into()))?;
-    if !admin::valid_project_id(&pid) {
-        return Err(ApiError::ProjectNotFound);
+/// The client's IP (Cloudflare sets `cf-connecting-ip`).
+fn client_ip(req: &Request) -> String {
+    req.headers()
+        .get("cf-connecting-ip")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Kith's issuer: the `KITH_ISSUER` variable, or the request's origin.
+fn issuer(env: &Env, req: &Request) -> ApiResult<String> {
+    match env.var("KITH_ISSUER").map(|v| v.to_string()) {
+        Ok(v) if !v.is_empty() => Ok(v),
+        _ => Ok(req.url()?.origin().ascii_serialization()),
     }
-    store::project_with_providers(&env.d1("DB")?, &pid, None).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshBody {
+    refresh_token: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct LogoutBody {
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 async fn api(
@@ -121,12 +176,45 @@ async fn api(
     env: &Env,
     method: Method,
     rest: &[&str],
-    project: &Project,
-    providers: Vec<model::Provider>,
+    origin: Option<&str>,
 ) -> ApiResult<Response> {
+    let pid = req
+        .headers()
+        .get("project-id")?
+        .ok_or_else(|| ApiError::InvalidRequest("the project-id header is required".into()))?;
+    if !admin::valid_project_id(&pid) {
+        return Err(ApiError::ProjectNotFound);
+    }
+    let now = now_secs();
+    let limited = match (&method, rest) {
+        (Method::Post, ["login", "social"]) => Some("signin"),
+        (Method::Post, ["refresh"]) => Some("refresh"),
+        _ => None,
+    };
+    let rate_key = limited.map(|kind| format!("{kind}:{}", client_ip(req)));
+    let db = database(env)?;
+    let config = repo::load_config(
+        &db,
+        &pid,
+        rate_key.as_deref().map(|k| (k, now - now.rem_euclid(60))),
+    )
+    .await?;
+    let project = &config.project;
+    check_origin(project, origin)?;
+    if let (Some(kind), Some(count)) = (limited, config.rate_count) {
+        let limit = if kind == "signin" {
+            project.settings.sign_in_per_minute
+        } else {
+            project.settings.refresh_per_minute
+        };
+        if count > limit {
+            return Err(ApiError::RateLimited);
+        }
+    }
     match (method, rest) {
         (Method::Get, ["providers"]) => {
-            let list: Vec<Value> = providers
+            let list: Vec<Value> = config
+                .providers
                 .iter()
                 .filter(|p| p.enabled)
                 .map(|p| {
@@ -144,22 +232,89 @@ async fn api(
             json_response(&json!({ "providers": list }), 200)
         }
         (Method::Post, ["login", "social"]) => {
-            let bytes = body_bytes(req).await?;
-            let body: login::LoginBody = serde_json::from_slice(&bytes)
-                .map_err(|e| ApiError::InvalidRequest(format!("invalid body: {e}")))?;
-            let provider = providers
-                .into_iter()
+            let body: login::LoginBody = json_body(&body_bytes(req).await?)?;
+            let provider = config
+                .providers
+                .iter()
                 .find(|p| p.name == body.provider && p.enabled)
                 .ok_or_else(|| ApiError::ProviderNotEnabled(body.provider.clone()))?;
-            let url = req.url()?;
-            let issuer = env
-                .var("KITH_ISSUER")
-                .map(|v| v.to_string())
-                .unwrap_or_else(|_| url.origin().ascii_serialization());
-            let session = login::login(env, project, &provider, body, &issuer, now_secs()).await?;
-            json_response(&session, 200)
+            let granted = login::login(env, &db, project, provider, body, now).await?;
+            let keys = keys::load(env).await?;
+            let issuer = issuer(env, req)?;
+            let grant = session::Grant {
+                issuer: &issuer,
+                project,
+                session_id: &granted.session_id,
+                amr: &granted.amr,
+                now,
+            };
+            json_response(
+                &session::issue(&keys, &grant, granted.user, granted.refresh_token).await?,
+                200,
+            )
         }
-        (_, ["providers"] | ["login", "social"]) => Err(ApiError::MethodNotAllowed),
+        (Method::Post, ["refresh"]) => {
+            let body: RefreshBody = json_body(&body_bytes(req).await?)?;
+            let keys = keys::load(env).await?;
+            let rotated =
+                signin::refresh(&db, project, &body.refresh_token, &keys.refresh_key, now).await?;
+            let issuer = issuer(env, req)?;
+            let grant = session::Grant {
+                issuer: &issuer,
+                project,
+                session_id: &rotated.session_id,
+                amr: &rotated.amr,
+                now,
+            };
+            json_response(
+                &session::issue(&keys, &grant, rotated.user, rotated.refresh_token).await?,
+                200,
+            )
+        }
+        (Method::Post, ["logout"]) => {
+            let keys = keys::load(env).await?;
+            let claims = session::bearer(
+                &keys,
+                req.headers().get("authorization")?.as_deref(),
+                project,
+                now,
+            )
+            .await?;
+            let bytes = body_bytes(req).await?;
+            let body: LogoutBody = if bytes.is_empty() {
+                LogoutBody::default()
+            } else {
+                json_body(&bytes)?
+            };
+            let sid = match body.scope.as_deref() {
+                None | Some("local") => Some(claims.sid.as_str()),
+                Some("global") => None,
+                Some(_) => {
+                    return Err(ApiError::InvalidRequest(
+                        "scope must be \"local\" or \"global\"".into(),
+                    ))
+                }
+            };
+            repo::revoke_sessions(&db, &project.id, &claims.sub, sid, now).await?;
+            no_content()
+        }
+        (Method::Get, ["user"]) => {
+            let keys = keys::load(env).await?;
+            let claims = session::bearer(
+                &keys,
+                req.headers().get("authorization")?.as_deref(),
+                project,
+                now,
+            )
+            .await?;
+            let user = repo::session_user(&db, &project.id, &claims.sid, &claims.sub, now)
+                .await?
+                .ok_or_else(|| ApiError::InvalidToken("session revoked or expired".into()))?;
+            json_response(&user, 200)
+        }
+        (_, ["providers"] | ["login", "social"] | ["refresh"] | ["logout"] | ["user"]) => {
+            Err(ApiError::MethodNotAllowed)
+        }
         _ => Err(ApiError::NotFound),
     }
 }

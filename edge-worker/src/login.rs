@@ -1,17 +1,25 @@
-//! `POST /api/auth/login/social`, code form: the Worker exchanges the code with the client
-//! secret it holds, verifies the id_token with kith-claims, links the user in D1 and answers
-//! a Kith session.
+//! `POST /api/auth/login/social`, both forms of CONTRACT "Sign in":
+//! - id_token form: the token (Google One Tap, Sign in with Apple JS, native apps) is
+//!   verified as it is;
+//! - code form: the Worker exchanges the code with the client secret it holds (PKCE), then
+//!   verifies the id_token from the token endpoint.
+//!
+//! Either way: kith-claims decides whether the token is believed (signature through
+//! WebCrypto), the nonce and the token become single-use, and `signin` applies the linking
+//! policy in D1.
 
+use crate::db::D1;
 use crate::error::{ApiError, ApiResult};
-use crate::model::{Project, Provider, SessionOut, TokenAuthMethod};
-use crate::webcrypto::{random_uuid, WebCryptoVerifier};
-use crate::{jwks, keys, net, session, store};
+use crate::model::{Project, Provider, TokenAuthMethod};
+use crate::signin::{complete_sign_in, hash_hex, Fresh, Granted, VerifiedIdentity};
+use crate::webcrypto::{random_bytes, random_uuid, WebCryptoVerifier};
+use crate::{jwks, keys, net};
 use kith_claims::idtoken::{DEFAULT_LEEWAY_SECS, DEFAULT_MAX_AGE_SECS};
 use kith_claims::oauth::{process_token_response, ClientAuth, TokenRequest};
 use kith_claims::pkce::PkceVerifier;
-use kith_claims::UnverifiedJws;
+use kith_claims::profile::{EmailTrust, ProviderProfile};
 use kith_claims::{
-    validate_id_token, Alg, Expectations, IdTokenClaims, IssuerRule, NonceCheck, TypRule, Verified,
+    b64, validate_id_token, Alg, Expectations, IdTokenClaims, IssuerRule, TypRule, UnverifiedJws,
 };
 use serde::Deserialize;
 use worker::Env;
@@ -38,75 +46,104 @@ pub struct LoginBody {
     pub id_token: Option<String>,
 }
 
-/// A validated code-form request.
-struct CodeForm {
-    code: String,
-    verifier: PkceVerifier,
-    redirect_uri: String,
-    nonce: NonceCheck,
+fn bad(m: &str) -> ApiError {
+    ApiError::InvalidRequest(m.into())
 }
 
-fn code_form(body: LoginBody, project: &Project) -> ApiResult<CodeForm> {
-    if body.id_token.is_some() {
-        return Err(ApiError::InvalidRequest(
-            "this deployment accepts the code form only (code, code_verifier, redirect_uri, nonce)"
-                .into(),
-        ));
-    }
-    let bad = |m: &str| ApiError::InvalidRequest(m.into());
-    let code = body
-        .code
-        .filter(|c| !c.is_empty() && c.len() <= MAX_CODE_LEN)
-        .ok_or_else(|| bad("\"code\" is required"))?;
-    let verifier = body
-        .code_verifier
-        .ok_or_else(|| bad("\"code_verifier\" is required"))
-        .and_then(|v| PkceVerifier::parse(&v).map_err(|e| bad(e.detail())))?;
-    let redirect_uri = body
-        .redirect_uri
-        .ok_or_else(|| bad("\"redirect_uri\" is required"))?;
-    if !project.redirect_urls.contains(&redirect_uri) {
-        return Err(bad(
-            "\"redirect_uri\" is not one of the project's redirect_urls",
-        ));
-    }
+/// The two body forms, validated.
+enum Form {
+    IdToken {
+        id_token: String,
+        nonce: Option<String>,
+    },
+    Code {
+        code: String,
+        verifier: PkceVerifier,
+        redirect_uri: String,
+        nonce: Option<String>,
+    },
+}
+
+fn parse_form(body: LoginBody, project: &Project) -> ApiResult<Form> {
     let nonce = match body.nonce {
         Some(n) if n.is_empty() || n.len() > MAX_NONCE_LEN => {
             return Err(bad("\"nonce\" must be 1-255 characters"))
         }
-        Some(n) => NonceCheck::Exact(n),
-        None => NonceCheck::ExpectNone,
+        other => other,
     };
-    Ok(CodeForm {
-        code,
-        verifier,
-        redirect_uri,
-        nonce,
-    })
+    match (body.id_token, body.code) {
+        (Some(_), Some(_)) => Err(bad("send either \"id_token\" or \"code\", not both")),
+        (Some(id_token), None) => {
+            if body.code_verifier.is_some() || body.redirect_uri.is_some() {
+                return Err(bad(
+                    "\"code_verifier\" and \"redirect_uri\" belong to the code form",
+                ));
+            }
+            Ok(Form::IdToken { id_token, nonce })
+        }
+        (None, Some(code)) => {
+            if code.is_empty() || code.len() > MAX_CODE_LEN {
+                return Err(bad("\"code\" must be 1-2048 characters"));
+            }
+            let verifier = body
+                .code_verifier
+                .ok_or_else(|| bad("\"code_verifier\" is required"))
+                .and_then(|v| PkceVerifier::parse(&v).map_err(|e| bad(e.detail())))?;
+            let redirect_uri = body
+                .redirect_uri
+                .ok_or_else(|| bad("\"redirect_uri\" is required"))?;
+            if !project.redirect_urls.contains(&redirect_uri) {
+                return Err(bad(
+                    "\"redirect_uri\" is not one of the project's redirect_urls",
+                ));
+            }
+            Ok(Form::Code {
+                code,
+                verifier,
+                redirect_uri,
+                nonce,
+            })
+        }
+        (None, None) => Err(bad(
+            "send \"id_token\" (id_token form) or \"code\" (code form)",
+        )),
+    }
 }
 
-/// The algorithms a custom OIDC provider may sign with.
-const OIDC_ALGS: [Alg; 3] = [Alg::Rs256, Alg::Es256, Alg::EdDsa];
+/// The profile of a configured provider: custom OIDC providers are exact-issuer, email from
+/// `email_verified`, RS256/ES256/EdDSA.
+fn profile_of(provider: &Provider) -> ProviderProfile {
+    let cfg = &provider.config;
+    ProviderProfile {
+        kind: kith_claims::profile::ProviderKind::Oidc,
+        issuer: IssuerRule::Exact(vec![cfg.issuer.clone()]),
+        algorithms: vec![Alg::Rs256, Alg::Es256, Alg::EdDsa],
+        nonce: kith_claims::profile::NonceStyle::Exact,
+        email_trust: EmailTrust::EmailVerifiedClaim,
+        endpoints: kith_claims::profile::Endpoints {
+            authorization: cfg.authorization_endpoint.clone(),
+            token: cfg.token_endpoint.clone(),
+            userinfo: cfg.userinfo_endpoint.clone(),
+            jwks: Some(cfg.jwks_uri.clone()),
+        },
+        default_scopes: vec!["openid", "email", "profile"],
+    }
+}
 
 async fn verify_id_token(
     provider: &Provider,
+    profile: &ProviderProfile,
     id_token: &str,
-    nonce: NonceCheck,
+    nonce: Option<&str>,
     now: i64,
-) -> ApiResult<Verified<IdTokenClaims>> {
+) -> ApiResult<IdTokenClaims> {
     let cfg = &provider.config;
     let mut client_ids = vec![cfg.client_id.clone()];
     client_ids.extend(cfg.allowed_client_ids.iter().cloned());
-    let expect = Expectations {
-        issuer: IssuerRule::Exact(vec![cfg.issuer.clone()]),
-        client_ids,
-        algorithms: OIDC_ALGS.to_vec(),
-        nonce,
-        leeway_secs: DEFAULT_LEEWAY_SECS,
-        max_age_secs: DEFAULT_MAX_AGE_SECS,
-        typ: TypRule::JwtOrAbsent,
-        hosted_domain: None,
-    };
+    let mut expect = Expectations::for_profile(profile, client_ids, nonce);
+    expect.leeway_secs = DEFAULT_LEEWAY_SECS;
+    expect.max_age_secs = DEFAULT_MAX_AGE_SECS;
+    expect.typ = TypRule::JwtOrAbsent;
     let refused = |e: kith_claims::Error| {
         ApiError::InvalidSocialLogin(format!("id_token from {}: {e}", provider.name))
     };
@@ -116,22 +153,23 @@ async fn verify_id_token(
         .header()
         .kid
         .clone();
-    let keys = jwks::keys_for(&cfg.jwks_uri, now, kid.as_deref()).await?;
-    validate_id_token(id_token, &keys, &expect, now, &WebCryptoVerifier)
-        .await
-        .map_err(refused)
+    let jwks_uri = profile.endpoints.jwks.as_deref().unwrap_or_default();
+    let keys = jwks::keys_for(jwks_uri, now, kid.as_deref()).await?;
+    Ok(
+        validate_id_token(id_token, &keys, &expect, now, &WebCryptoVerifier)
+            .await
+            .map_err(refused)?
+            .into_inner(),
+    )
 }
 
-/// The whole sign-in. `issuer` is Kith's own issuer for the access token.
-pub async fn login(
+async fn exchange_code(
     env: &Env,
-    project: &Project,
     provider: &Provider,
-    body: LoginBody,
-    issuer: &str,
-    now: i64,
-) -> ApiResult<SessionOut> {
-    let form = code_form(body, project)?;
+    code: &str,
+    verifier: &PkceVerifier,
+    redirect_uri: &str,
+) -> ApiResult<String> {
     let keys = keys::load(env).await?;
     let cfg = &provider.config;
     let secret = match &provider.client_secret_enc {
@@ -147,7 +185,7 @@ pub async fn login(
             TokenAuthMethod::ClientSecretPost => ClientAuth::Post,
         },
     }
-    .authorization_code(&form.code, &form.redirect_uri, form.verifier.secret());
+    .authorization_code(code, redirect_uri, verifier.secret());
     let answer = net::perform(&request).await?;
     if answer.status >= 500 {
         return Err(ApiError::ProviderUnavailable(format!(
@@ -158,46 +196,65 @@ pub async fn login(
     let tokens = process_token_response(answer.status, &answer.body).map_err(|e| {
         ApiError::InvalidSocialLogin(format!("code exchange with {}: {e}", provider.name))
     })?;
-    let id_token = tokens
+    tokens
         .id_token
-        .ok_or_else(|| ApiError::InvalidSocialLogin("token response has no id_token".into()))?;
-    let claims = verify_id_token(provider, &id_token, form.nonce, now)
-        .await?
-        .into_inner();
+        .ok_or_else(|| ApiError::InvalidSocialLogin("token response has no id_token".into()))
+}
 
-    let refresh = session::new_refresh_token()?;
-    let new_user_id = random_uuid()?;
-    let session_id = random_uuid()?;
-    let amr = format!("social:{}", provider.name);
-    let amr_json = serde_json::json!([amr]).to_string();
-    // An email is only recorded as verified when the provider says so.
-    let email_verified = claims.email.is_some() && claims.email_verified == Some(true);
-    let db = env.d1("DB")?;
-    let user = store::sign_in_or_create(
-        &db,
-        &store::LoginWrite {
-            project_id: &project.id,
-            provider: &provider.name,
-            subject: &claims.sub,
-            email: claims.email.as_deref(),
-            email_verified,
-            name: claims.name.as_deref(),
-            picture: claims.picture.as_deref(),
-            new_user_id: &new_user_id,
-            session_id: &session_id,
-            refresh_hash: &refresh.hash,
-            amr: &amr_json,
-            now,
-            session_expires_at: now + session::SESSION_TTL_SECS,
-        },
-    )
-    .await?;
-    let grant = session::Grant {
-        issuer,
-        project_id: &project.id,
-        session_id: &session_id,
-        amr: &amr,
-        now,
+/// Fresh random values from the runtime's CSPRNG.
+pub fn fresh() -> ApiResult<Fresh> {
+    let code = u32::from_be_bytes(random_bytes::<4>()?) % 1_000_000;
+    Ok(Fresh {
+        user_id: random_uuid()?,
+        session_id: random_uuid()?,
+        refresh_token: b64::encode(random_bytes::<32>()?),
+        verification_id: b64::encode(random_bytes::<32>()?),
+        verification_code: format!("{code:06}"),
+    })
+}
+
+/// Verifies the provider's proof and applies the linking policy.
+pub async fn login(
+    env: &Env,
+    db: &D1,
+    project: &Project,
+    provider: &Provider,
+    body: LoginBody,
+    now: i64,
+) -> ApiResult<Granted> {
+    let form = parse_form(body, project)?;
+    let profile = profile_of(provider);
+    let (id_token, nonce) = match form {
+        Form::IdToken { id_token, nonce } => (id_token, nonce),
+        Form::Code {
+            code,
+            verifier,
+            redirect_uri,
+            nonce,
+        } => (
+            exchange_code(env, provider, &code, &verifier, &redirect_uri).await?,
+            nonce,
+        ),
     };
-    session::issue(&keys, &grant, user, refresh).await
+    let claims = verify_id_token(provider, &profile, &id_token, nonce.as_deref(), now).await?;
+    // Replay protection: the token, and the nonce, are good for one sign-in each, remembered
+    // until the token could no longer be accepted anyway.
+    let keep_until = claims.exp.max(claims.iat + DEFAULT_MAX_AGE_SECS) + DEFAULT_LEEWAY_SECS;
+    let mut replay_keys = vec![(format!("idt:{}", hash_hex(&id_token)), keep_until)];
+    if let Some(n) = &nonce {
+        replay_keys.push((format!("nonce:{}", hash_hex(n)), keep_until));
+    }
+    let email_trusted = profile.email_trusted(&claims);
+    let identity = VerifiedIdentity {
+        subject: claims.sub,
+        email: claims
+            .email
+            .map(|e| e.trim().to_lowercase())
+            .filter(|e| !e.is_empty()),
+        email_trusted,
+        name: claims.name,
+        picture: claims.picture,
+        replay_keys,
+    };
+    complete_sign_in(db, project, provider, &identity, &fresh()?, now).await
 }

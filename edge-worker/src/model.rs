@@ -10,6 +10,56 @@ pub struct Project {
     pub allowed_origins: Vec<String>,
     pub redirect_urls: Vec<String>,
     pub self_registration: bool,
+    pub settings: ProjectSettings,
+}
+
+/// Tunables of a project (all optional in the admin API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProjectSettings {
+    /// Sign-in attempts per client IP per minute (`POST /api/auth/login/social`).
+    pub sign_in_per_minute: i64,
+    /// Refreshes per client IP per minute (`POST /api/auth/refresh`).
+    pub refresh_per_minute: i64,
+    /// Access token lifetime, seconds.
+    pub access_token_ttl_secs: i64,
+    /// Session (refresh token family) lifetime, seconds.
+    pub session_ttl_secs: i64,
+    /// How long a rotated refresh token still returns its successor (racing tabs), seconds.
+    pub refresh_grace_secs: i64,
+}
+
+impl Default for ProjectSettings {
+    fn default() -> Self {
+        Self {
+            sign_in_per_minute: 30,
+            refresh_per_minute: 120,
+            access_token_ttl_secs: 3600,
+            session_ttl_secs: 30 * 24 * 3600,
+            refresh_grace_secs: 30,
+        }
+    }
+}
+
+impl ProjectSettings {
+    /// Checks the bounds; the reason on failure.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        if !(1..=100_000).contains(&self.sign_in_per_minute)
+            || !(1..=100_000).contains(&self.refresh_per_minute)
+        {
+            return Err("rate limits must be 1-100000 per minute");
+        }
+        if !(60..=86_400).contains(&self.access_token_ttl_secs) {
+            return Err("access_token_ttl_secs must be 60-86400");
+        }
+        if !(3600..=365 * 86_400).contains(&self.session_ttl_secs) {
+            return Err("session_ttl_secs must be 3600-31536000");
+        }
+        if !(1..=300).contains(&self.refresh_grace_secs) {
+            return Err("refresh_grace_secs must be 1-300");
+        }
+        Ok(())
+    }
 }
 
 /// Per-provider switches (CONTRACT "Admin").
@@ -23,11 +73,24 @@ pub struct ProviderOptions {
     pub sign_in_enabled: bool,
 }
 
+impl ProviderOptions {
+    /// The linking switches of kith-claims.
+    pub fn link_options(&self) -> kith_claims::LinkOptions {
+        kith_claims::LinkOptions {
+            use_email_as_identifier: self.use_email_as_identifier,
+            allow_email_account_merge: self.allow_email_account_merge,
+            verify_email: self.verify_email,
+            sign_up_enabled: self.sign_up_enabled,
+            sign_in_enabled: self.sign_in_enabled,
+        }
+    }
+}
+
 impl Default for ProviderOptions {
     fn default() -> Self {
         Self {
-            use_email_as_identifier: false,
-            allow_email_account_merge: false,
+            use_email_as_identifier: true,
+            allow_email_account_merge: true,
             verify_email: false,
             sign_up_enabled: true,
             sign_in_enabled: true,

@@ -1,44 +1,18 @@
-//! Kith's own sessions: an ES256 access token and an opaque refresh token.
+//! Kith's own sessions: ES256 access tokens (CONTRACT "Keys and discovery") and the bearer
+//! check of `/api/auth/user`, `/api/auth/logout` and the identity endpoints.
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::keys::Keys;
-use crate::model::{SessionOut, UserOut};
-use crate::webcrypto::random_bytes;
-use kith_claims::b64;
+use crate::model::{Project, SessionOut, UserOut};
+use crate::webcrypto::WebCryptoVerifier;
+use kith_claims::{Alg, SignatureVerifier, UnverifiedJws};
+use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
-
-/// Access token lifetime.
-pub const ACCESS_TTL_SECS: i64 = 3600;
-/// Refresh token (session) lifetime.
-pub const SESSION_TTL_SECS: i64 = 30 * 24 * 3600;
-
-/// A new refresh token and the hash that is stored in its place.
-pub struct RefreshToken {
-    pub token: String,
-    pub hash: String,
-}
-
-/// Lowercase hex SHA-256: how refresh tokens are stored (they carry 256 random bits, so a
-/// plain hash suffices; the database never sees a usable token).
-pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Generates a refresh token from the runtime's CSPRNG.
-pub fn new_refresh_token() -> ApiResult<RefreshToken> {
-    let token = b64::encode(random_bytes::<32>()?);
-    let hash = hash_token(&token);
-    Ok(RefreshToken { token, hash })
-}
 
 /// What a session is issued for.
 pub struct Grant<'a> {
     pub issuer: &'a str,
-    pub project_id: &'a str,
+    pub project: &'a Project,
     pub session_id: &'a str,
     pub amr: &'a str,
     pub now: i64,
@@ -49,12 +23,13 @@ pub async fn issue(
     keys: &Keys,
     g: &Grant<'_>,
     user: UserOut,
-    refresh: RefreshToken,
+    refresh_token: String,
 ) -> ApiResult<SessionOut> {
-    let exp = g.now + ACCESS_TTL_SECS;
+    let ttl = g.project.settings.access_token_ttl_secs;
+    let exp = g.now + ttl;
     let claims = json!({
         "iss": g.issuer,
-        "aud": g.project_id,
+        "aud": g.project.id,
         "sub": user.id,
         "sid": g.session_id,
         "iat": g.now,
@@ -69,9 +44,57 @@ pub async fn issue(
     Ok(SessionOut {
         access_token,
         token_type: "bearer",
-        expires_in: ACCESS_TTL_SECS,
+        expires_in: ttl,
         expires_at: exp,
-        refresh_token: refresh.token,
+        refresh_token,
         user,
     })
+}
+
+/// The claims of a verified Kith access token that the Worker acts on.
+#[derive(Debug, Deserialize)]
+pub struct AccessClaims {
+    pub sub: String,
+    pub sid: String,
+    pub aud: String,
+    pub exp: i64,
+}
+
+/// Verifies `Authorization: Bearer <access token>` for `project` at `now`: Kith's own ES256
+/// signature (by `kid`, from `SESSION_SIGNING_KEYS`), audience and expiry. Whether the session
+/// is still live is checked against D1 by the caller.
+pub async fn bearer(
+    keys: &Keys,
+    authorization: Option<&str>,
+    project: &Project,
+    now: i64,
+) -> ApiResult<AccessClaims> {
+    let token = authorization
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .ok_or_else(|| ApiError::InvalidToken("no bearer token".into()))?;
+    let invalid = |e: kith_claims::Error| ApiError::InvalidToken(e.to_string());
+    let jws = UnverifiedJws::parse(token.trim()).map_err(invalid)?;
+    let alg = jws.alg_in(&[Alg::Es256]).map_err(invalid)?;
+    let key = keys.public.select(&jws, alg).map_err(invalid)?;
+    if !WebCryptoVerifier
+        .verify(alg, key, jws.signing_input(), jws.signature())
+        .await
+        .map_err(invalid)?
+    {
+        return Err(ApiError::InvalidToken("signature does not verify".into()));
+    }
+    let claims: AccessClaims = serde_json::from_slice(jws.payload())
+        .map_err(|e| ApiError::InvalidToken(format!("claims: {e}")))?;
+    if claims.aud != project.id {
+        return Err(ApiError::InvalidToken(
+            "token is for another project".into(),
+        ));
+    }
+    if claims.exp <= now {
+        return Err(ApiError::InvalidToken("token expired".into()));
+    }
+    Ok(claims)
 }

@@ -11,7 +11,10 @@
 /// Per-provider switches (the `options` of a provider configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkOptions {
-    /// Record a provider-vouched (or OTP-proven) email as the user's identifier.
+    /// Let this provider's email take part in email matching: a vouched (or OTP-proven)
+    /// email becomes the user's verified identifier, can link to the user who owns it, and
+    /// collides (`email_in_use`) with it. Off: the email is kept as unverified contact data
+    /// and never links or collides.
     pub use_email_as_identifier: bool,
     /// Let a vouched email join the existing user who owns it.
     pub allow_email_account_merge: bool,
@@ -93,7 +96,10 @@ pub fn decide(input: &LinkingInput<'_>) -> LinkDecision {
     let may_sign_up = o.sign_up_enabled && input.self_registration;
     // The OTP path only makes sense when the proven email will become an identifier.
     let otp = o.verify_email && o.use_email_as_identifier;
-    match (input.email, input.email_owner) {
+    // Without use_email_as_identifier the email never links nor collides.
+    let email = input.email.filter(|_| o.use_email_as_identifier);
+    let owner = input.email_owner.filter(|_| o.use_email_as_identifier);
+    match (email, owner) {
         (Some(_), Some(owner)) => {
             if !o.allow_email_account_merge {
                 LinkDecision::EmailInUse

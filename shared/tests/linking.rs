@@ -224,3 +224,17 @@ fn refusals_carry_their_contract_codes() {
         None
     );
 }
+
+#[test]
+fn without_use_email_as_identifier_an_email_never_links_nor_collides() {
+    let i = owned(input(LinkOptions {
+        use_email_as_identifier: false,
+        ..OPEN
+    }));
+    assert_eq!(
+        decide(&i),
+        LinkDecision::Create {
+            email_verified: false
+        }
+    );
+}

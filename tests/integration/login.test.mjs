@@ -41,8 +41,9 @@ test("signs up a new user through the code flow and answers a CONTRACT session",
   assert.deepEqual(claims.amr, ["social:oidc:es"]);
   const after = await rows();
   assert.deepEqual(after, { users: before.users + 1, identities: before.identities + 1, sessions: before.sessions + 1 });
-  const stored = await worker.db.prepare("SELECT refresh_hash FROM sessions").all();
-  assert.ok(stored.results.every((r) => r.refresh_hash !== s.refresh_token), "refresh token is stored only as a hash");
+  const stored = await worker.db.prepare("SELECT token_hash FROM refresh_tokens").all();
+  assert.ok(stored.results.length > 0);
+  assert.ok(stored.results.every((r) => r.token_hash !== s.refresh_token), "refresh token is stored only as a hash");
 });
 
 test("a second login of the same account signs in the same user", async () => {
@@ -56,10 +57,12 @@ test("a second login of the same account signs in the same user", async () => {
   assert.equal(users.n, 1);
 });
 
-test("verifies RS256 id_tokens too", async () => {
+test("verifies RS256 id_tokens too, and links the same verified email to the same user", async () => {
+  const es = await login("oidc:es", await signInAtOp("kith-es", "alice"));
   const res = await login("oidc:rs", await signInAtOp("kith-rs", "alice"));
   assert.equal(res.status, 200, JSON.stringify(res.body));
-  assert.deepEqual(res.body.user.identities.map((i) => i.provider), ["oidc:rs"]);
+  assert.equal(res.body.user.id, es.body.user.id);
+  assert.deepEqual(res.body.user.identities.map((i) => i.provider).sort(), ["oidc:es", "oidc:rs"]);
 });
 
 test("refuses a tampered id_token signature with 401 and writes nothing", async () => {
@@ -184,7 +187,7 @@ test("admin API refuses a wrong token and invalid provider settings", async () =
   assert.equal((await wrong.json()).error, "unauthorized");
   const bad = await worker.admin("PUT", `/admin/projects/${PROJECT}/providers/oidc%3Abad`, {
     client_id: "x", issuer: op.issuer, authorization_endpoint: `${op.issuer}/auth`, token_endpoint: `${op.issuer}/token`,
-    jwks_uri: `${op.issuer}/jwks`, options: { verify_email: true },
+    jwks_uri: `${op.issuer}/jwks`, options: { verify_email: true, use_email_as_identifier: false },
   });
   assert.equal(bad.status, 422);
   assert.equal(bad.body.error, "invalid_request");
