@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { startOp, authorizeAs } from "./op.mjs";
 import { startWorker } from "./worker.mjs";
+import { randomUUID } from "node:crypto";
 import { pkcePair, randomToken, authorizationUrl } from "./pkce.mjs";
 
 export const PROJECT = "0b5e7c1e-4a57-4c39-9a38-6f1d2f6f7a10";
@@ -74,8 +75,46 @@ export async function startFixture({ clients }) {
     assert.deepEqual(await rows(), before, "nothing written");
   }
 
+  /** A fresh project (its own users): `extra` adds settings or self_registration. */
+  async function createProject(extra = {}) {
+    const pid = randomUUID();
+    const r = await worker.admin("PUT", `/admin/projects/${pid}`, {
+      name: "Case", allowed_origins: [APP_ORIGIN], redirect_urls: [REDIRECT],
+      settings: { sign_in_per_minute: 10000, refresh_per_minute: 10000 }, ...extra,
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return pid;
+  }
+
+  async function putProviderIn(pid, name, body) {
+    const r = await worker.admin("PUT", `/admin/projects/${pid}/providers/${encodeURIComponent(name)}`, body);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
+
+  /** Calls the public API of `pid`: returns status, parsed body and headers. */
+  async function api(pid, method, path, { body, bearer, headers = {} } = {}) {
+    const res = await fetch(`${worker.url}${path}`, {
+      method,
+      headers: {
+        "project-id": pid,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+  }
+
+  /** Counts rows of `table` belonging to project `pid`. */
+  async function countIn(pid, table) {
+    return (await worker.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE project_id = ?`).bind(pid).first()).n;
+  }
+
   return {
     op, worker, putProvider, signInAtOp, login, rows, assertRefusedWithoutWrites,
+    createProject, putProviderIn, api, countIn,
     close: () => Promise.allSettled([op.close(), worker.close()]),
   };
 }
