@@ -2,7 +2,8 @@
 //! `kith_claims::jwks_cache`: lifetime from the provider's `Cache-Control` (bounded), a
 //! refetch for an unknown `kid` at most once per cooldown, and one shared fetch in flight
 //! for all the requests that need it. When a refetch fails, a key set already in the cache
-//! keeps working; with no usable keys the sign-in is `provider_unavailable`.
+//! keeps working; with no usable keys the sign-in is `provider_unavailable`. Behind the
+//! isolate's cache sits the Cache API, so new isolates rarely reach the provider.
 
 use crate::error::{ApiError, ApiResult};
 use crate::net;
@@ -11,6 +12,7 @@ use kith_claims::jwks_cache::{decide, ttl_from_cache_control, CacheState, JwksAc
 use kith_claims::JwkSet;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use worker::{Cache, Response};
 
 /// Why a fetch failed, cloneable so every joined request gets the same answer.
 #[derive(Clone, Debug)]
@@ -42,25 +44,63 @@ thread_local! {
     static CACHE: RefCell<HashMap<String, Entry>> = RefCell::new(HashMap::new());
 }
 
-async fn fetch(uri: String, now: i64) -> Result<JwkSet, FetchError> {
-    let answer = net::get_json(&uri)
-        .await
-        .map_err(|e| FetchError::Unavailable(format!("{uri}: {e:?}")))?;
-    if answer.status >= 500 {
-        return Err(FetchError::Unavailable(format!(
-            "{uri}: HTTP {}",
-            answer.status
-        )));
+/// The Cache API entry of a key set (shared by the isolates of a data centre).
+async fn from_cache_api(uri: &str) -> Option<(Vec<u8>, Option<String>)> {
+    let mut resp = Cache::default().get(uri, false).await.ok()??;
+    let cache_control = resp.headers().get("cache-control").ok().flatten();
+    Some((resp.bytes().await.ok()?, cache_control))
+}
+
+async fn to_cache_api(uri: &str, body: &[u8], ttl: i64) {
+    let Ok(resp) = Response::from_bytes(body.to_vec()) else {
+        return;
+    };
+    let headers = resp.headers();
+    let max_age = format!("max-age={ttl}");
+    if headers.set("cache-control", &max_age).is_err()
+        || headers.set("content-type", "application/json").is_err()
+    {
+        return;
     }
-    if answer.status != 200 {
-        return Err(FetchError::Invalid(format!(
-            "{uri}: HTTP {}",
-            answer.status
-        )));
+    // A failed cache write only costs a later fetch.
+    let _ = Cache::default().put(uri, resp).await;
+}
+
+/// Fetches a key set: from the Cache API unless `bypass` (unknown-kid refetch), else from
+/// the provider, then remembers it in both caches.
+async fn fetch(uri: String, now: i64, bypass: bool) -> Result<JwkSet, FetchError> {
+    let cached = if bypass {
+        None
+    } else {
+        from_cache_api(&uri).await
+    };
+    let from_network = cached.is_none();
+    let (body, cache_control) = match cached {
+        Some(hit) => hit,
+        None => {
+            let answer = net::get_json(&uri)
+                .await
+                .map_err(|e| FetchError::Unavailable(format!("{uri}: {e:?}")))?;
+            if answer.status >= 500 {
+                return Err(FetchError::Unavailable(format!(
+                    "{uri}: HTTP {}",
+                    answer.status
+                )));
+            }
+            if answer.status != 200 {
+                return Err(FetchError::Invalid(format!(
+                    "{uri}: HTTP {}",
+                    answer.status
+                )));
+            }
+            (answer.body, answer.cache_control)
+        }
+    };
+    let set = JwkSet::parse(&body).map_err(|e| FetchError::Invalid(format!("{uri}: {e}")))?;
+    let ttl = ttl_from_cache_control(cache_control.as_deref());
+    if from_network {
+        to_cache_api(&uri, &body, ttl).await;
     }
-    let set =
-        JwkSet::parse(&answer.body).map_err(|e| FetchError::Invalid(format!("{uri}: {e}")))?;
-    let ttl = ttl_from_cache_control(answer.cache_control.as_deref());
     CACHE.with(|c| {
         if let Some(entry) = c.borrow_mut().get_mut(&uri) {
             entry.set = Some(set.clone());
@@ -73,7 +113,7 @@ async fn fetch(uri: String, now: i64) -> Result<JwkSet, FetchError> {
 
 /// The key set to verify a token whose header names `kid` (or none).
 pub async fn keys_for(uri: &str, now: i64, kid: Option<&str>) -> ApiResult<JwkSet> {
-    let (action, cached) = CACHE.with(|c| {
+    let (action, cached, fresh) = CACHE.with(|c| {
         let cache = c.borrow();
         let entry = cache.get(uri);
         let cached = entry.and_then(|e| e.set.clone());
@@ -82,7 +122,8 @@ pub async fn keys_for(uri: &str, now: i64, kid: Option<&str>) -> ApiResult<JwkSe
             (Some(_), None) => true,
             (None, _) => false,
         };
-        (decide(entry.map(|e| &e.state), now, known), cached)
+        let fresh = entry.is_some_and(|e| now < e.state.expires_at);
+        (decide(entry.map(|e| &e.state), now, known), cached, fresh)
     });
     let pending = match action {
         JwksAction::UseCached => {
@@ -97,7 +138,8 @@ pub async fn keys_for(uri: &str, now: i64, kid: Option<&str>) -> ApiResult<JwkSe
     let pending = match pending {
         Some(p) => p,
         None => {
-            let p: Pending = fetch(uri.to_owned(), now).boxed_local().shared();
+            // A fresh set that lacks the kid means rotation: go to the provider itself.
+            let p: Pending = fetch(uri.to_owned(), now, fresh).boxed_local().shared();
             CACHE.with(|c| {
                 let mut cache = c.borrow_mut();
                 let entry = cache.entry(uri.to_owned()).or_insert(Entry {
