@@ -600,3 +600,43 @@ fn the_config_batch_counts_requests_per_minute_window() {
     ));
     assert_eq!(block_on(w.db.batch(vec![])).unwrap().len(), 0);
 }
+
+#[test]
+fn a_failure_midway_through_the_sign_in_batch_leaves_no_partial_user_identity_or_session() {
+    let w = world();
+    let g = provider("google", open());
+    let first = w.sign_in(&g, "g-1", None, false).unwrap();
+    let before = w.rows();
+    // A new account whose session id collides with an existing session: the user and identity
+    // inserts run, then the session insert fails inside the same transaction.
+    let id = VerifiedIdentity {
+        subject: "g-2".into(),
+        email: Some("b@example.com".into()),
+        email_trusted: true,
+        name: None,
+        picture: None,
+        replay_keys: vec![("idt:midway".into(), NOW + 600)],
+    };
+    let fresh = Fresh {
+        session_id: first.session_id.clone(),
+        ..w.fresh()
+    };
+    let err = block_on(complete_sign_in(&w.db, &w.project, &g, &id, &fresh, NOW)).unwrap_err();
+    assert!(matches!(err, ApiError::Internal(_)), "{err:?}");
+    assert_eq!(w.rows(), before);
+    assert_eq!(
+        w.count("used_tokens"),
+        1,
+        "not even the single-use key was kept"
+    );
+    // The same token can then sign in normally: nothing was consumed.
+    assert!(block_on(complete_sign_in(
+        &w.db,
+        &w.project,
+        &g,
+        &id,
+        &w.fresh(),
+        NOW
+    ))
+    .is_ok());
+}
