@@ -4,9 +4,11 @@
 use crate::db::D1;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{
-    Project, ProjectSettings, Provider, ProviderConfig, ProviderOptions, TokenAuthMethod, UserOut,
+    Project, ProjectSettings, Provider, ProviderConfig, ProviderKind, ProviderOptions,
+    TokenAuthMethod, UserOut,
 };
-use crate::{keys, repo};
+use crate::{keys, net, repo};
+use kith_claims::profile::{Discovery, ProviderProfile};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Env, Url};
@@ -200,30 +202,84 @@ struct ProviderBody {
     client_secret: Option<String>,
     #[serde(default)]
     allowed_client_ids: Vec<String>,
-    issuer: String,
-    authorization_endpoint: String,
-    token_endpoint: String,
+    #[serde(default)]
+    issuer: Option<String>,
+    #[serde(default)]
+    discovery_url: Option<String>,
+    #[serde(default)]
+    authorization_endpoint: Option<String>,
+    #[serde(default)]
+    token_endpoint: Option<String>,
     #[serde(default)]
     userinfo_endpoint: Option<String>,
-    jwks_uri: String,
+    #[serde(default)]
+    jwks_uri: Option<String>,
     #[serde(default)]
     scopes: Option<Vec<String>>,
     #[serde(default)]
-    token_endpoint_auth_method: TokenAuthMethod,
+    token_endpoint_auth_method: Option<TokenAuthMethod>,
     #[serde(default)]
     options: ProviderOptions,
+    #[serde(default)]
+    tenant: Option<String>,
+    #[serde(default)]
+    allowed_tenants: Vec<String>,
+    #[serde(default)]
+    hosted_domain: Option<String>,
+    #[serde(default)]
+    team_id: Option<String>,
+    #[serde(default)]
+    key_id: Option<String>,
+    #[serde(default)]
+    private_key: Option<String>,
 }
 
 /// Custom OIDC providers are named `oidc:<name>`, `<name>` being 1-32 of `[a-z0-9_-]`.
 pub fn valid_custom_oidc(name: &str) -> bool {
-    name.strip_prefix("oidc:").is_some_and(|n| {
-        (1..=32).contains(&n.len())
-            && n.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-    })
+    ProviderKind::of(name) == Some(ProviderKind::CustomOidc)
 }
 
-/// `PUT /admin/projects/{pid}/providers/{provider}`.
+fn short_id(field: &str, value: &Option<String>) -> ApiResult<String> {
+    match value.as_deref().map(str::trim) {
+        Some(v)
+            if !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') =>
+        {
+            Ok(v.to_owned())
+        }
+        _ => Err(bad(format!(
+            "\"{field}\" is required for this provider (letters, digits, '-', '.')"
+        ))),
+    }
+}
+
+/// Fetches and validates an OpenID Provider's discovery document.
+async fn discover(issuer: &str, url: Option<&str>) -> ApiResult<Discovery> {
+    let url = url.map_or_else(
+        || {
+            format!(
+                "{}/.well-known/openid-configuration",
+                issuer.trim_end_matches('/')
+            )
+        },
+        str::to_owned,
+    );
+    check_url("discovery_url", &url)?;
+    let answer = net::get_json(&url).await?;
+    if answer.status != 200 {
+        return Err(bad(format!(
+            "discovery document at {url}: HTTP {}",
+            answer.status
+        )));
+    }
+    Discovery::parse(&answer.body, issuer)
+        .map_err(|e| bad(format!("discovery document at {url}: {}", e.detail())))
+}
+
+/// `PUT /admin/projects/{pid}/providers/{provider}`: validates the settings for the
+/// provider's profile, resolves its endpoints and seals its secret.
 pub async fn put_provider(
     env: &Env,
     db: &D1,
@@ -232,46 +288,190 @@ pub async fn put_provider(
     body: &[u8],
     now: i64,
 ) -> ApiResult<Value> {
-    if !valid_custom_oidc(name) {
-        return Err(bad(format!(
-            "provider \"{name}\" is not supported by this version: configure a custom OIDC provider named oidc:<name>"
-        )));
-    }
+    let kind = ProviderKind::of(name).ok_or_else(|| {
+        bad(format!(
+            "unknown provider \"{name}\": google, apple, microsoft, github, facebook, okta or oidc:<name>"
+        ))
+    })?;
     let b: ProviderBody =
         serde_json::from_slice(body).map_err(|e| bad(format!("invalid body: {e}")))?;
-    if b.client_id.is_empty() {
+    if b.client_id.trim().is_empty() || b.client_id.len() > 512 {
         return Err(bad("\"client_id\" is required"));
     }
     if b.options.verify_email && !b.options.use_email_as_identifier {
         return Err(bad("\"verify_email\" requires \"use_email_as_identifier\""));
     }
-    check_url("issuer", &b.issuer)?;
-    check_url("authorization_endpoint", &b.authorization_endpoint)?;
-    check_url("token_endpoint", &b.token_endpoint)?;
-    check_url("jwks_uri", &b.jwks_uri)?;
-    if let Some(u) = &b.userinfo_endpoint {
-        check_url("userinfo_endpoint", u)?;
+    let only = |field: &str, allowed: bool, present: bool| {
+        if present && !allowed {
+            Err(bad(format!("\"{field}\" does not apply to {name}")))
+        } else {
+            Ok(())
+        }
+    };
+    only(
+        "tenant",
+        kind == ProviderKind::Microsoft,
+        b.tenant.is_some(),
+    )?;
+    only(
+        "allowed_tenants",
+        kind == ProviderKind::Microsoft,
+        !b.allowed_tenants.is_empty(),
+    )?;
+    only(
+        "hosted_domain",
+        kind == ProviderKind::Google,
+        b.hosted_domain.is_some(),
+    )?;
+    let apple = kind == ProviderKind::Apple;
+    only("team_id", apple, b.team_id.is_some())?;
+    only("key_id", apple, b.key_id.is_some())?;
+    only("private_key", apple, b.private_key.is_some())?;
+    only("client_secret", !apple, b.client_secret.is_some())?;
+    let custom = matches!(kind, ProviderKind::Okta | ProviderKind::CustomOidc);
+    only("issuer", custom, b.issuer.is_some())?;
+    only("discovery_url", custom, b.discovery_url.is_some())?;
+
+    let mut algorithms = Vec::new();
+    let (issuer, defaults) = match kind {
+        ProviderKind::Google => (
+            "https://accounts.google.com".to_owned(),
+            ProviderProfile::google(),
+        ),
+        ProviderKind::Apple => (
+            "https://appleid.apple.com".to_owned(),
+            ProviderProfile::apple(),
+        ),
+        ProviderKind::GitHub => (String::new(), ProviderProfile::github()),
+        ProviderKind::Facebook => (
+            "https://www.facebook.com".to_owned(),
+            ProviderProfile::facebook(),
+        ),
+        ProviderKind::Microsoft => {
+            let tenant = b
+                .tenant
+                .as_deref()
+                .ok_or_else(|| bad("\"tenant\" is required for microsoft"))?;
+            let multi = matches!(tenant, "common" | "organizations");
+            if !b.allowed_tenants.is_empty() && !multi {
+                return Err(bad(
+                    "\"allowed_tenants\" only applies to tenant \"common\" or \"organizations\"",
+                ));
+            }
+            let profile = ProviderProfile::microsoft(tenant, &b.allowed_tenants)
+                .map_err(|e| bad(e.detail()))?;
+            (
+                "https://login.microsoftonline.com/{tid}/v2.0".to_owned(),
+                profile,
+            )
+        }
+        ProviderKind::Okta | ProviderKind::CustomOidc => {
+            let issuer = b
+                .issuer
+                .clone()
+                .ok_or_else(|| bad("\"issuer\" is required"))?;
+            check_url("issuer", &issuer)?;
+            let explicit = b.authorization_endpoint.is_some()
+                && b.token_endpoint.is_some()
+                && b.jwks_uri.is_some();
+            let profile = if kind == ProviderKind::Okta || b.discovery_url.is_some() || !explicit {
+                let d = discover(&issuer, b.discovery_url.as_deref()).await?;
+                algorithms = d.algorithms.iter().map(|a| a.as_str().to_owned()).collect();
+                ProviderProfile::from_discovery(&d)
+            } else {
+                let endpoint = |v: &Option<String>| v.clone().unwrap_or_default();
+                ProviderProfile::from_discovery(&Discovery {
+                    issuer: issuer.clone(),
+                    authorization_endpoint: endpoint(&b.authorization_endpoint),
+                    token_endpoint: endpoint(&b.token_endpoint),
+                    userinfo_endpoint: b.userinfo_endpoint.clone(),
+                    jwks_uri: endpoint(&b.jwks_uri),
+                    algorithms: vec![],
+                })
+            };
+            (issuer, profile)
+        }
+    };
+    let pick =
+        |given: &Option<String>, default: &str| given.clone().unwrap_or_else(|| default.to_owned());
+    let authorization_endpoint = pick(&b.authorization_endpoint, &defaults.endpoints.authorization);
+    let token_endpoint = pick(&b.token_endpoint, &defaults.endpoints.token);
+    let userinfo_endpoint = b
+        .userinfo_endpoint
+        .clone()
+        .or(defaults.endpoints.userinfo.clone());
+    let jwks_uri = b.jwks_uri.clone().or(defaults.endpoints.jwks.clone());
+    check_url("authorization_endpoint", &authorization_endpoint)?;
+    check_url("token_endpoint", &token_endpoint)?;
+    for (field, url) in [
+        ("userinfo_endpoint", &userinfo_endpoint),
+        ("jwks_uri", &jwks_uri),
+    ] {
+        if let Some(u) = url {
+            check_url(field, u)?;
+        }
     }
-    let scopes = b
-        .scopes
-        .unwrap_or_else(|| vec!["openid".into(), "email".into(), "profile".into()]);
-    if !scopes.iter().any(|s| s == "openid") {
+    if jwks_uri.is_none() && !kind.is_oauth2() {
+        return Err(bad("\"jwks_uri\" is required"));
+    }
+    let scopes = b.scopes.unwrap_or_else(|| {
+        defaults
+            .default_scopes
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
+    });
+    if !kind.is_oauth2() && kind != ProviderKind::Apple && !scopes.iter().any(|s| s == "openid") {
         return Err(bad("an OIDC provider's scopes must include \"openid\""));
     }
-    let config = ProviderConfig {
-        client_id: b.client_id,
-        allowed_client_ids: b.allowed_client_ids,
-        issuer: b.issuer,
-        authorization_endpoint: b.authorization_endpoint,
-        token_endpoint: b.token_endpoint,
-        userinfo_endpoint: b.userinfo_endpoint,
-        jwks_uri: b.jwks_uri,
-        scopes,
-        token_endpoint_auth_method: b.token_endpoint_auth_method,
-        options: b.options,
+    let (team_id, key_id) = if apple {
+        (
+            Some(short_id("team_id", &b.team_id)?),
+            Some(short_id("key_id", &b.key_id)?),
+        )
+    } else {
+        (None, None)
     };
-    let sealed = match &b.client_secret {
-        Some(secret) => Some(keys::load(env).await?.secrets.seal(secret).await?),
+    let hosted_domain = b
+        .hosted_domain
+        .map(|d| d.trim().to_lowercase())
+        .filter(|d| !d.is_empty());
+    let config = ProviderConfig {
+        client_id: b.client_id.trim().to_owned(),
+        allowed_client_ids: b.allowed_client_ids,
+        issuer,
+        authorization_endpoint,
+        token_endpoint,
+        userinfo_endpoint,
+        jwks_uri,
+        scopes,
+        // Apple and Facebook take the secret in the body.
+        token_endpoint_auth_method: b.token_endpoint_auth_method.unwrap_or(match kind {
+            ProviderKind::Apple | ProviderKind::Facebook | ProviderKind::GitHub => {
+                TokenAuthMethod::ClientSecretPost
+            }
+            _ => TokenAuthMethod::ClientSecretBasic,
+        }),
+        options: b.options,
+        algorithms,
+        tenant: b.tenant,
+        allowed_tenants: b.allowed_tenants,
+        hosted_domain,
+        team_id,
+        key_id,
+        discovery_url: b.discovery_url,
+    };
+    let secret = match (&b.client_secret, &b.private_key) {
+        (Some(s), _) => Some(s.clone()),
+        (None, Some(pem)) => {
+            // Refuse a key that WebCrypto cannot use now rather than at the first sign-in.
+            crate::webcrypto::import_apple_key(pem).await?;
+            Some(pem.clone())
+        }
+        (None, None) => None,
+    };
+    let sealed = match secret {
+        Some(secret) => Some(keys::load(env).await?.secrets.seal(&secret).await?),
         None => None,
     };
     if !repo::put_provider(db, pid, name, b.enabled, &config, sealed.as_deref(), now).await? {

@@ -10,17 +10,19 @@
 
 use crate::db::D1;
 use crate::error::{ApiError, ApiResult};
-use crate::model::{Project, Provider, TokenAuthMethod};
+use crate::model::{Project, Provider, ProviderKind, TokenAuthMethod};
 use crate::signin::{complete_sign_in, hash_hex, Fresh, Granted, VerifiedIdentity};
-use crate::webcrypto::{random_bytes, random_uuid, WebCryptoVerifier};
+use crate::webcrypto::{
+    import_apple_key, random_bytes, random_uuid, sign_es256, WebCryptoVerifier,
+};
 use crate::{jwks, keys, net};
 use kith_claims::idtoken::{DEFAULT_LEEWAY_SECS, DEFAULT_MAX_AGE_SECS};
-use kith_claims::oauth::{process_token_response, ClientAuth, TokenRequest};
-use kith_claims::pkce::PkceVerifier;
-use kith_claims::profile::{EmailTrust, ProviderProfile};
-use kith_claims::{
-    b64, validate_id_token, Alg, Expectations, IdTokenClaims, IssuerRule, TypRule, UnverifiedJws,
+use kith_claims::oauth::{
+    form_encode, process_token_response, ClientAuth, TokenRequest, TokenResponse,
 };
+use kith_claims::pkce::PkceVerifier;
+use kith_claims::profile::{facebook_appsecret_proof, ApiIdentity, Endpoints, ProviderProfile};
+use kith_claims::{b64, validate_id_token, Alg, Expectations, IdTokenClaims, UnverifiedJws};
 use serde::Deserialize;
 use worker::Env;
 
@@ -44,6 +46,9 @@ pub struct LoginBody {
     pub nonce: Option<String>,
     #[serde(default)]
     pub id_token: Option<String>,
+    /// Apple: the `user` JSON of the first form_post (the only time Apple sends the name).
+    #[serde(default)]
+    pub user: Option<serde_json::Value>,
 }
 
 fn bad(m: &str) -> ApiError {
@@ -110,24 +115,48 @@ fn parse_form(body: LoginBody, project: &Project) -> ApiResult<Form> {
     }
 }
 
-/// The profile of a configured provider: custom OIDC providers are exact-issuer, email from
-/// `email_verified`, RS256/ES256/EdDSA.
-fn profile_of(provider: &Provider) -> ProviderProfile {
+/// The profile of a configured provider: kith-claims' built-in rules for the provider, with
+/// the endpoints of its configuration (defaults, discovery or stand-ins).
+pub fn profile_for(provider: &Provider) -> ApiResult<ProviderProfile> {
     let cfg = &provider.config;
-    ProviderProfile {
-        kind: kith_claims::profile::ProviderKind::Oidc,
-        issuer: IssuerRule::Exact(vec![cfg.issuer.clone()]),
-        algorithms: vec![Alg::Rs256, Alg::Es256, Alg::EdDsa],
-        nonce: kith_claims::profile::NonceStyle::Exact,
-        email_trust: EmailTrust::EmailVerifiedClaim,
-        endpoints: kith_claims::profile::Endpoints {
-            authorization: cfg.authorization_endpoint.clone(),
-            token: cfg.token_endpoint.clone(),
-            userinfo: cfg.userinfo_endpoint.clone(),
-            jwks: Some(cfg.jwks_uri.clone()),
-        },
-        default_scopes: vec!["openid", "email", "profile"],
-    }
+    let kind = ProviderKind::of(&provider.name)
+        .ok_or_else(|| ApiError::ProviderNotEnabled(provider.name.clone()))?;
+    let mut profile = match kind {
+        ProviderKind::Google => ProviderProfile::google(),
+        ProviderKind::Apple => ProviderProfile::apple(),
+        ProviderKind::GitHub => ProviderProfile::github(),
+        ProviderKind::Facebook => ProviderProfile::facebook(),
+        ProviderKind::Microsoft => ProviderProfile::microsoft(
+            cfg.tenant.as_deref().unwrap_or_default(),
+            &cfg.allowed_tenants,
+        )
+        .map_err(|e| ApiError::Internal(format!("stored microsoft tenant: {e}")))?,
+        ProviderKind::Okta | ProviderKind::CustomOidc => {
+            let mut p = ProviderProfile::from_discovery(&kith_claims::profile::Discovery {
+                issuer: cfg.issuer.clone(),
+                authorization_endpoint: cfg.authorization_endpoint.clone(),
+                token_endpoint: cfg.token_endpoint.clone(),
+                userinfo_endpoint: cfg.userinfo_endpoint.clone(),
+                jwks_uri: cfg.jwks_uri.clone().unwrap_or_default(),
+                algorithms: cfg
+                    .algorithms
+                    .iter()
+                    .filter_map(|a| Alg::from_name(a))
+                    .collect(),
+            });
+            if cfg.algorithms.is_empty() {
+                p.algorithms = vec![Alg::Rs256, Alg::Es256, Alg::EdDsa];
+            }
+            p
+        }
+    };
+    profile.endpoints = Endpoints {
+        authorization: cfg.authorization_endpoint.clone(),
+        token: cfg.token_endpoint.clone(),
+        userinfo: cfg.userinfo_endpoint.clone(),
+        jwks: cfg.jwks_uri.clone(),
+    };
+    Ok(profile)
 }
 
 async fn verify_id_token(
@@ -141,9 +170,7 @@ async fn verify_id_token(
     let mut client_ids = vec![cfg.client_id.clone()];
     client_ids.extend(cfg.allowed_client_ids.iter().cloned());
     let mut expect = Expectations::for_profile(profile, client_ids, nonce);
-    expect.leeway_secs = DEFAULT_LEEWAY_SECS;
-    expect.max_age_secs = DEFAULT_MAX_AGE_SECS;
-    expect.typ = TypRule::JwtOrAbsent;
+    expect.hosted_domain = cfg.hosted_domain.clone();
     let refused = |e: kith_claims::Error| {
         ApiError::InvalidSocialLogin(format!("id_token from {}: {e}", provider.name))
     };
@@ -163,18 +190,69 @@ async fn verify_id_token(
     )
 }
 
+/// Apple's client secret: an ES256 JWT signed with the team's key (Sign in with Apple REST
+/// API, "Creating a client secret"), minted per (team, key, client) and reused until five
+/// minutes before it expires.
+async fn apple_client_secret(
+    provider: &Provider,
+    sealed_key: &str,
+    keys: &keys::Keys,
+    now: i64,
+) -> ApiResult<String> {
+    thread_local! {
+        static SECRETS: std::cell::RefCell<std::collections::HashMap<String, (String, i64)>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    let cfg = &provider.config;
+    let (team, kid) = (
+        cfg.team_id.clone().unwrap_or_default(),
+        cfg.key_id.clone().unwrap_or_default(),
+    );
+    let cache_key = format!("{team}/{kid}/{}/{}", cfg.client_id, hash_hex(sealed_key));
+    if let Some(secret) = SECRETS.with(|c| {
+        c.borrow()
+            .get(&cache_key)
+            .filter(|(_, exp)| now < exp - 300)
+            .map(|(s, _)| s.clone())
+    }) {
+        return Ok(secret);
+    }
+    let pem = keys.secrets.open(sealed_key).await?;
+    let key = import_apple_key(&pem).await?;
+    let exp = now + APPLE_SECRET_TTL_SECS;
+    let claims = serde_json::json!({
+        "iss": team, "iat": now, "exp": exp, "aud": "https://appleid.apple.com", "sub": cfg.client_id,
+    });
+    let secret = sign_es256(
+        &key,
+        &serde_json::json!({"alg": "ES256", "kid": kid}),
+        &claims,
+    )
+    .await?;
+    SECRETS.with(|c| c.borrow_mut().insert(cache_key, (secret.clone(), exp)));
+    Ok(secret)
+}
+
+/// Lifetime of a minted Apple client secret (Apple allows up to six months).
+const APPLE_SECRET_TTL_SECS: i64 = 24 * 3600;
+
 async fn exchange_code(
     env: &Env,
     provider: &Provider,
+    kind: ProviderKind,
     code: &str,
     verifier: &PkceVerifier,
     redirect_uri: &str,
-) -> ApiResult<String> {
+    now: i64,
+) -> ApiResult<TokenResponse> {
     let keys = keys::load(env).await?;
     let cfg = &provider.config;
-    let secret = match &provider.client_secret_enc {
-        Some(sealed) => keys.secrets.open(sealed).await?,
-        None => String::new(),
+    let secret = match (&provider.client_secret_enc, kind) {
+        (Some(sealed), ProviderKind::Apple) => {
+            apple_client_secret(provider, sealed, &keys, now).await?
+        }
+        (Some(sealed), _) => keys.secrets.open(sealed).await?,
+        (None, _) => String::new(),
     };
     let request = TokenRequest {
         token_endpoint: &cfg.token_endpoint,
@@ -193,12 +271,108 @@ async fn exchange_code(
             answer.status
         )));
     }
-    let tokens = process_token_response(answer.status, &answer.body).map_err(|e| {
+    process_token_response(answer.status, &answer.body).map_err(|e| {
         ApiError::InvalidSocialLogin(format!("code exchange with {}: {e}", provider.name))
-    })?;
-    tokens
-        .id_token
-        .ok_or_else(|| ApiError::InvalidSocialLogin("token response has no id_token".into()))
+    })
+}
+
+/// GitHub: the identity from `GET /user` and `GET /user/emails` (a `User-Agent` on every
+/// call, as GitHub's API requires).
+async fn github_identity(provider: &Provider, access_token: &str) -> ApiResult<ApiIdentity> {
+    let user_url = provider
+        .config
+        .userinfo_endpoint
+        .clone()
+        .unwrap_or_default();
+    let emails_url = format!("{}/emails", user_url.trim_end_matches('/'));
+    let auth = format!("Bearer {access_token}");
+    let headers = [
+        ("authorization", auth.as_str()),
+        ("accept", "application/vnd.github+json"),
+        ("user-agent", "kith"),
+    ];
+    let user = net::get_with(&user_url, &headers).await?;
+    let emails = net::get_with(&emails_url, &headers).await?;
+    for (what, a) in [("/user", &user), ("/user/emails", &emails)] {
+        if a.status >= 500 {
+            return Err(ApiError::ProviderUnavailable(format!(
+                "GitHub {what}: HTTP {}",
+                a.status
+            )));
+        }
+        if a.status != 200 {
+            return Err(ApiError::InvalidSocialLogin(format!(
+                "GitHub {what}: HTTP {}",
+                a.status
+            )));
+        }
+    }
+    kith_claims::profile::github_identity(&user.body, &emails.body)
+        .map_err(|e| ApiError::InvalidSocialLogin(e.to_string()))
+}
+
+/// Facebook: the identity from Graph `/me`, with `appsecret_proof`.
+async fn facebook_identity(
+    env: &Env,
+    provider: &Provider,
+    access_token: &str,
+) -> ApiResult<ApiIdentity> {
+    let keys = keys::load(env).await?;
+    let secret = match &provider.client_secret_enc {
+        Some(sealed) => keys.secrets.open(sealed).await?,
+        None => {
+            return Err(ApiError::InvalidSocialLogin(
+                "facebook needs the app secret for appsecret_proof".into(),
+            ))
+        }
+    };
+    let me = provider
+        .config
+        .userinfo_endpoint
+        .clone()
+        .unwrap_or_default();
+    let sep = if me.contains('?') { '&' } else { '?' };
+    let url = format!(
+        "{me}{sep}access_token={}&appsecret_proof={}",
+        form_encode(access_token),
+        facebook_appsecret_proof(&secret, access_token)
+    );
+    let a = net::get_with(&url, &[("accept", "application/json")]).await?;
+    if a.status >= 500 {
+        return Err(ApiError::ProviderUnavailable(format!(
+            "Graph /me: HTTP {}",
+            a.status
+        )));
+    }
+    if a.status != 200 {
+        return Err(ApiError::InvalidSocialLogin(format!(
+            "Graph /me: HTTP {}",
+            a.status
+        )));
+    }
+    kith_claims::profile::facebook_identity(&a.body)
+        .map_err(|e| ApiError::InvalidSocialLogin(e.to_string()))
+}
+
+/// Apple's first-login `user` field (a JSON string in the form_post, or an object): the name.
+fn apple_name(user: Option<&serde_json::Value>) -> Option<String> {
+    let user = match user? {
+        serde_json::Value::String(s) => serde_json::from_str::<serde_json::Value>(s).ok()?,
+        other => other.clone(),
+    };
+    let name = user.get("name")?;
+    let part = |k: &str| {
+        name.get(k)
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let full = [part("firstName"), part("lastName")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!full.is_empty() && full.len() <= 200).then_some(full)
 }
 
 /// Fresh random values from the runtime's CSPRNG.
@@ -222,19 +396,50 @@ pub async fn login(
     body: LoginBody,
     now: i64,
 ) -> ApiResult<Granted> {
+    let kind = ProviderKind::of(&provider.name)
+        .ok_or_else(|| ApiError::ProviderNotEnabled(provider.name.clone()))?;
+    let apple_user = body.user.clone();
+    if apple_user.is_some() && kind != ProviderKind::Apple {
+        return Err(bad("\"user\" is Apple's first-login field"));
+    }
     let form = parse_form(body, project)?;
-    let profile = profile_of(provider);
+    let profile = profile_for(provider)?;
     let (id_token, nonce) = match form {
+        Form::IdToken { .. } if kind == ProviderKind::GitHub => {
+            return Err(bad("github has no id_token form: use the code form"));
+        }
         Form::IdToken { id_token, nonce } => (id_token, nonce),
         Form::Code {
             code,
             verifier,
             redirect_uri,
             nonce,
-        } => (
-            exchange_code(env, provider, &code, &verifier, &redirect_uri).await?,
-            nonce,
-        ),
+        } => {
+            let tokens =
+                exchange_code(env, provider, kind, &code, &verifier, &redirect_uri, now).await?;
+            if kind.is_oauth2() {
+                let api = match kind {
+                    ProviderKind::GitHub => github_identity(provider, &tokens.access_token).await?,
+                    _ => facebook_identity(env, provider, &tokens.access_token).await?,
+                };
+                let identity = VerifiedIdentity {
+                    subject: api.subject,
+                    email: api
+                        .email
+                        .map(|e| e.trim().to_lowercase())
+                        .filter(|e| !e.is_empty()),
+                    email_trusted: api.email_trusted,
+                    name: api.name,
+                    picture: api.picture,
+                    replay_keys: vec![],
+                };
+                return complete_sign_in(db, project, provider, &identity, &fresh()?, now).await;
+            }
+            let id_token = tokens.id_token.ok_or_else(|| {
+                ApiError::InvalidSocialLogin("token response has no id_token".into())
+            })?;
+            (id_token, nonce)
+        }
     };
     let claims = verify_id_token(provider, &profile, &id_token, nonce.as_deref(), now).await?;
     // Replay protection: the token, and the nonce, are good for one sign-in each, remembered
@@ -245,16 +450,31 @@ pub async fn login(
         replay_keys.push((format!("nonce:{}", hash_hex(n)), keep_until));
     }
     let email_trusted = profile.email_trusted(&claims);
+    // Microsoft's `sub` is pairwise per application; `oid` is the account's id in its tenant
+    // and survives app re-registrations: key on (tid, oid) when present.
+    let subject = match (kind, &claims.tid, claims_oid(&id_token)) {
+        (ProviderKind::Microsoft, Some(tid), Some(oid)) => format!("{tid}:{oid}"),
+        _ => claims.sub.clone(),
+    };
     let identity = VerifiedIdentity {
-        subject: claims.sub,
+        subject,
         email: claims
             .email
             .map(|e| e.trim().to_lowercase())
             .filter(|e| !e.is_empty()),
         email_trusted,
-        name: claims.name,
+        name: apple_name(apple_user.as_ref()).or(claims.name),
         picture: claims.picture,
         replay_keys,
     };
     complete_sign_in(db, project, provider, &identity, &fresh()?, now).await
+}
+
+/// The `oid` claim of a token that already passed validation.
+fn claims_oid(id_token: &str) -> Option<String> {
+    let jws = UnverifiedJws::parse(id_token).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(jws.payload()).ok()?;
+    let oid = v.get("oid")?.as_str()?;
+    (!oid.is_empty() && oid.len() <= 64 && oid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+        .then(|| oid.to_owned())
 }

@@ -108,22 +108,91 @@ pub enum TokenAuthMethod {
 }
 
 /// The public part of a provider configuration (stored as JSON; never holds a secret).
+/// Endpoints are stored resolved: the provider's defaults, the discovery document's, or the
+/// admin's overrides (local stand-ins in tests, sovereign clouds in production).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderConfig {
     pub client_id: String,
     #[serde(default)]
     pub allowed_client_ids: Vec<String>,
+    /// The issuer (exact for Okta and custom OIDC; informative for the built-in profiles,
+    /// whose issuer rules are fixed in kith-claims).
+    #[serde(default)]
     pub issuer: String,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
     #[serde(default)]
     pub userinfo_endpoint: Option<String>,
-    pub jwks_uri: String,
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
     pub scopes: Vec<String>,
     #[serde(default)]
     pub token_endpoint_auth_method: TokenAuthMethod,
     #[serde(default)]
     pub options: ProviderOptions,
+    /// id_token algorithms (Okta/custom, from discovery); empty: RS256, ES256, EdDSA.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub algorithms: Vec<String>,
+    /// Microsoft: a tenant id, `common`, `organizations` or `consumers`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// Microsoft multi-tenant: the tenants admitted (empty: per `tenant`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_tenants: Vec<String>,
+    /// Google: the Workspace domain users must belong to (`hd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hosted_domain: Option<String>,
+    /// Apple: the developer team id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<String>,
+    /// Apple: the id of the Sign in with Apple private key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// Okta/custom: where the configuration was discovered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery_url: Option<String>,
+}
+
+/// Which built-in profile a provider name selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    Google,
+    Apple,
+    Microsoft,
+    GitHub,
+    Facebook,
+    Okta,
+    /// `oidc:<name>`.
+    CustomOidc,
+}
+
+impl ProviderKind {
+    /// The kind of a provider name, or `None` for names Kith does not know.
+    pub fn of(name: &str) -> Option<Self> {
+        Some(match name {
+            "google" => Self::Google,
+            "apple" => Self::Apple,
+            "microsoft" => Self::Microsoft,
+            "github" => Self::GitHub,
+            "facebook" => Self::Facebook,
+            "okta" => Self::Okta,
+            n if n.strip_prefix("oidc:").is_some_and(|n| {
+                (1..=32).contains(&n.len())
+                    && n.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                    })
+            }) =>
+            {
+                Self::CustomOidc
+            }
+            _ => return None,
+        })
+    }
+
+    /// OAuth 2.0 providers whose identity comes from an API rather than an id_token.
+    pub fn is_oauth2(self) -> bool {
+        matches!(self, Self::GitHub | Self::Facebook)
+    }
 }
 
 /// A provider as loaded for a login.

@@ -63,3 +63,14 @@ pub async fn get_json(url: &str) -> ApiResult<HttpAnswer> {
     init.with_method(Method::Get).with_headers(headers);
     send(Request::new_with_init(url, &init)?).await
 }
+
+/// GETs a URL with extra headers (provider APIs).
+pub async fn get_with(url: &str, extra: &[(&str, &str)]) -> ApiResult<HttpAnswer> {
+    let headers = Headers::new();
+    for (k, v) in extra {
+        headers.set(k, v)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    send(Request::new_with_init(url, &init)?).await
+}

@@ -205,6 +205,58 @@ impl SigningKey {
     }
 }
 
+/// Signs a compact JWS with an ES256 key (raw `r || s` signature, RFC 7518 section 3.4).
+pub async fn sign_es256(key: &CryptoKey, header: &Value, claims: &Value) -> ApiResult<String> {
+    let input = format!(
+        "{}.{}",
+        b64::encode(header.to_string()),
+        b64::encode(claims.to_string())
+    );
+    let promise = subtle()?.sign_with_object_and_u8_array(
+        &js(&json!({"name": "ECDSA", "hash": "SHA-256"}))?,
+        key,
+        input.as_bytes(),
+    )?;
+    let sig = js_sys::Uint8Array::new(&JsFuture::from(promise).await?).to_vec();
+    Ok(format!("{input}.{}", b64::encode(sig)))
+}
+
+/// Imports a Sign in with Apple private key (the `.p8` file: PKCS#8 PEM, EC P-256) for
+/// signing client secrets. A key WebCrypto refuses is an `invalid_request`.
+pub async fn import_apple_key(pem: &str) -> ApiResult<CryptoKey> {
+    let bad = || {
+        ApiError::InvalidRequest(
+            "\"private_key\" must be the .p8 key: a PKCS#8 PEM EC P-256 private key".into(),
+        )
+    };
+    let body: String = pem
+        .trim()
+        .strip_prefix("-----BEGIN PRIVATE KEY-----")
+        .and_then(|r| r.strip_suffix("-----END PRIVATE KEY-----"))
+        .ok_or_else(bad)?
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    use base64::Engine;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|_| bad())?;
+    let data = js_sys::Uint8Array::from(der.as_slice());
+    let promise = subtle()?
+        .import_key_with_object(
+            "pkcs8",
+            &data,
+            &js(&json!({"name": "ECDSA", "namedCurve": "P-256"}))?,
+            false,
+            &usages(&["sign"]),
+        )
+        .map_err(|_| bad())?;
+    Ok(JsFuture::from(promise)
+        .await
+        .map_err(|_| bad())?
+        .unchecked_into())
+}
+
 /// AES-256-GCM under the `SECRETS_KEY` secret, for client secrets and provider tokens at
 /// rest. Output: base64url(12-byte random IV || ciphertext || tag).
 pub struct SecretBox {

@@ -172,6 +172,60 @@ impl fmt::Debug for TokenResponse {
     }
 }
 
+/// Decodes `application/x-www-form-urlencoded` (`+` is a space, `%XX` a byte).
+pub fn form_decode(body: &str) -> Vec<(String, String)> {
+    fn unescape(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match (b, hex) {
+                (b'%', Some(v)) => {
+                    out.push(v);
+                    i += 3;
+                }
+                (b'+', _) => {
+                    out.push(b' ');
+                    i += 1;
+                }
+                _ => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    body.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => (unescape(k), unescape(v)),
+            None => (unescape(pair), String::new()),
+        })
+        .collect()
+}
+
+/// A form-encoded token answer (GitHub's default) as the JSON object it stands for.
+fn form_as_json(body: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(body).ok()?.trim();
+    if text.is_empty() || text.starts_with('{') || !text.contains('=') {
+        return None;
+    }
+    let mut map = serde_json::Map::new();
+    for (k, v) in form_decode(text) {
+        let value = match (k.as_str(), v.parse::<u64>()) {
+            ("expires_in", Ok(n)) => serde_json::Value::from(n),
+            _ => serde_json::Value::from(v),
+        };
+        map.insert(k, value);
+    }
+    serde_json::to_vec(&map).ok()
+}
+
 #[derive(Deserialize)]
 struct ErrorResponse {
     error: String,
@@ -179,9 +233,12 @@ struct ErrorResponse {
     error_description: Option<String>,
 }
 
-/// Reads the token endpoint's answer. An OAuth error body is an error whatever the HTTP
-/// status (some providers answer errors with 200).
+/// Reads the token endpoint's answer, JSON or form-encoded (GitHub answers
+/// `access_token=...&token_type=bearer` unless asked for JSON). An OAuth error body is an
+/// error whatever the HTTP status (GitHub answers `bad_verification_code` with 200).
 pub fn process_token_response(status: u16, body: &[u8]) -> Result<TokenResponse> {
+    let converted = form_as_json(body);
+    let body = converted.as_deref().unwrap_or(body);
     if let Ok(err) = serde_json::from_slice::<ErrorResponse>(body) {
         let description = err.error_description.unwrap_or_default();
         return Err(Error::new(
@@ -256,6 +313,23 @@ mod tests {
         let err = process_token_response(200, br#"{"error":"invalid_grant"}"#).unwrap_err();
         assert_eq!(err.code(), ErrorCode::TokenEndpointError);
         assert!(err.detail().contains("invalid_grant"));
+    }
+
+    #[test]
+    fn reads_form_encoded_answers_and_their_errors() {
+        let ok = process_token_response(
+            200,
+            b"access_token=gho_abc&scope=read%3Auser%2Cuser%3Aemail&token_type=bearer",
+        )
+        .unwrap();
+        assert_eq!(ok.access_token, "gho_abc");
+        assert_eq!(ok.scope.as_deref(), Some("read:user,user:email"));
+        let err = process_token_response(
+            200,
+            b"error=bad_verification_code&error_description=The+code+passed+is+incorrect",
+        )
+        .unwrap_err();
+        assert!(err.detail().contains("bad_verification_code"));
     }
 
     #[test]
