@@ -16,6 +16,7 @@ pub mod keys;
 pub mod login;
 pub mod model;
 pub mod net;
+pub mod oauth_flow;
 pub mod repo;
 pub mod session;
 pub mod signin;
@@ -91,6 +92,17 @@ async fn route(mut req: Request, env: &Env) -> ApiResult<Response> {
             let resp = api(&mut req, env, method, rest, origin.as_deref()).await;
             cors(resp.or_else(ApiError::into_response)?, origin.as_deref())
         }
+        (Method::Get, ["oauth", "projects", pid, "providers", provider, "start"]) => {
+            let provider = percent_decode(provider);
+            oauth_flow::start(&req, env, &database(env)?, pid, &provider, now_secs()).await
+        }
+        (
+            Method::Get | Method::Post,
+            ["oauth", "projects", pid, "providers", provider, "callback"],
+        ) => {
+            let (pid, provider) = (pid.to_string(), percent_decode(provider));
+            oauth_flow::callback(&mut req, env, &database(env)?, &pid, &provider, now_secs()).await
+        }
         (_, ["admin", "projects", pid, rest @ ..]) => {
             if !keys::admin_authorized(env, req.headers().get("authorization")?.as_deref()) {
                 return Err(ApiError::Unauthorized);
@@ -151,7 +163,7 @@ fn client_ip(req: &Request) -> String {
 }
 
 /// Kith's issuer: the `KITH_ISSUER` variable, or the request's origin.
-fn issuer(env: &Env, req: &Request) -> ApiResult<String> {
+pub(crate) fn issuer(env: &Env, req: &Request) -> ApiResult<String> {
     match env.var("KITH_ISSUER").map(|v| v.to_string()) {
         Ok(v) if !v.is_empty() => Ok(v),
         _ => Ok(req.url()?.origin().ascii_serialization()),

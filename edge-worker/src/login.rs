@@ -56,7 +56,7 @@ fn bad(m: &str) -> ApiError {
 }
 
 /// The two body forms, validated.
-enum Form {
+pub enum Form {
     IdToken {
         id_token: String,
         nonce: Option<String>,
@@ -403,6 +403,21 @@ pub async fn login(
         return Err(bad("\"user\" is Apple's first-login field"));
     }
     let form = parse_form(body, project)?;
+    login_form(env, db, project, provider, form, apple_user, now).await
+}
+
+/// Signs in with an already validated form (the server-driven flow builds its own).
+pub async fn login_form(
+    env: &Env,
+    db: &D1,
+    project: &Project,
+    provider: &Provider,
+    form: Form,
+    apple_user: Option<serde_json::Value>,
+    now: i64,
+) -> ApiResult<Granted> {
+    let kind = ProviderKind::of(&provider.name)
+        .ok_or_else(|| ApiError::ProviderNotEnabled(provider.name.clone()))?;
     let profile = profile_for(provider)?;
     let (id_token, nonce) = match form {
         Form::IdToken { .. } if kind == ProviderKind::GitHub => {

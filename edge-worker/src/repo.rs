@@ -617,3 +617,51 @@ pub async fn set_roles<D: Db>(
         .map(user_from)
         .transpose()
 }
+
+// ---- server-driven flow --------------------------------------------------------------------
+
+/// Remembers a started server-driven sign-in.
+pub async fn create_oauth_state<D: Db>(
+    db: &D,
+    state_hash: &str,
+    pid: &str,
+    provider: &str,
+    redirect_to: Option<&str>,
+    expires_at: i64,
+) -> ApiResult<()> {
+    db.batch(vec![
+        stmt("DELETE FROM oauth_states WHERE expires_at < ?1", [(expires_at - 3600).into()]),
+        stmt(
+            "INSERT INTO oauth_states (state_hash, project_id, provider, redirect_to, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            [state_hash.into(), pid.into(), provider.into(), redirect_to.into(), expires_at.into()],
+        ),
+    ])
+    .await?;
+    Ok(())
+}
+
+/// Takes (deletes) a started sign-in: `Some(redirect_to)` if it existed for this project and
+/// provider and had not expired. Single use: a second callback with the same state finds nothing.
+pub async fn take_oauth_state<D: Db>(
+    db: &D,
+    state_hash: &str,
+    pid: &str,
+    provider: &str,
+    now: i64,
+) -> ApiResult<Option<Option<String>>> {
+    let rows = db
+        .batch(vec![stmt(
+            "DELETE FROM oauth_states WHERE state_hash = ?1 AND project_id = ?2 AND provider = ?3 RETURNING redirect_to, expires_at",
+            [state_hash.into(), pid.into(), provider.into()],
+        )])
+        .await?;
+    let row = rows
+        .into_iter()
+        .next()
+        .unwrap_or_default()
+        .into_iter()
+        .next();
+    Ok(row
+        .filter(|r| int(r, "expires_at").is_some_and(|e| e > now))
+        .map(|r| text(&r, "redirect_to")))
+}

@@ -1,0 +1,190 @@
+// Local stand-ins for the social providers, each following the provider's documentation rule
+// by rule, issuing real RS256-signed tokens. The Worker reaches them through the provider
+// endpoints of its configuration (nothing in Kith knows it is being tested).
+//
+// A test registers what the next authorization yields (`code({...})`), as if the user had
+// signed in at the provider, then posts that code to Kith like the SDK would.
+import http from "node:http";
+import { createHash, createHmac, generateKeyPairSync, randomBytes, randomUUID, sign, verify, createPublicKey } from "node:crypto";
+
+const b64u = (v) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64url");
+
+function signer() {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const kid = `standin-${randomUUID().slice(0, 8)}`;
+  return {
+    kid,
+    jwks: { keys: [{ ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" }] },
+    jwt(claims, header = {}) {
+      const input = `${b64u({ alg: "RS256", kid, typ: "JWT", ...header })}.${b64u(claims)}`;
+      return `${input}.${sign("sha256", Buffer.from(input), privateKey).toString("base64url")}`;
+    },
+  };
+}
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  return Buffer.concat(chunks).toString();
+}
+
+function send(res, status, body, type = "application/json") {
+  res.writeHead(status, { "content-type": type });
+  res.end(typeof body === "string" ? body : JSON.stringify(body));
+}
+
+/** Client credentials from HTTP Basic (RFC 6749 2.3.1) or the body. */
+function clientCredentials(req, form) {
+  const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? "");
+  if (basic) {
+    const [id, secret] = Buffer.from(basic[1], "base64").toString().split(":").map(decodeURIComponent);
+    return { id, secret };
+  }
+  return { id: form.get("client_id"), secret: form.get("client_secret") };
+}
+
+/**
+ * Starts a stand-in. `kind`: google | apple | microsoft | github | facebook | okta.
+ * `clientId`/`clientSecret`: the registered client; Apple: `teamId`, `keyId` and the team's
+ * public key (`applePublicKey`) instead of a secret.
+ */
+export async function startStandin(kind, { clientId = "kith-client", clientSecret = "kith-secret", teamId, keyId, applePublicKey, formAnswers = false } = {}) {
+  const keys = signer();
+  const codes = new Map(); // code -> { claims | identity, challenge, redirectUri }
+  const accessTokens = new Map(); // GitHub/Facebook: token -> identity
+  const seen = { token: 0, user: 0, emails: 0, me: 0, agents: [] };
+  let origin;
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url, "http://x");
+    const form = new URLSearchParams(req.method === "POST" ? await readBody(req) : "");
+    try {
+      if (url.pathname === "/jwks") return send(res, 200, keys.jwks);
+      if (url.pathname === "/.well-known/openid-configuration" && kind === "okta") {
+        return send(res, 200, {
+          issuer: origin, authorization_endpoint: `${origin}/oauth2/v1/authorize`, token_endpoint: `${origin}/oauth2/v1/token`,
+          userinfo_endpoint: `${origin}/oauth2/v1/userinfo`, jwks_uri: `${origin}/jwks`,
+          id_token_signing_alg_values_supported: ["RS256"], response_types_supported: ["code"], subject_types_supported: ["public"],
+        });
+      }
+      if (["/token", "/oauth2/v1/token", "/login/oauth/access_token", "/oauth/access_token"].includes(url.pathname) && req.method === "POST") {
+        seen.token++;
+        return tokenEndpoint(req, res, form);
+      }
+      if (kind === "github" && (url.pathname === "/user" || url.pathname === "/user/emails")) {
+        // GitHub's REST API refuses requests without a User-Agent (403).
+        seen.agents.push(req.headers["user-agent"] ?? null);
+        if (!req.headers["user-agent"]) return send(res, 403, { message: "Request forbidden by administrative rules. Please make sure your request has a User-Agent header" });
+        const token = /^(?:Bearer|token) (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+        const who = accessTokens.get(token);
+        if (!who) return send(res, 401, { message: "Bad credentials" });
+        if (url.pathname === "/user") {
+          seen.user++;
+          return send(res, 200, { login: who.login, id: who.id, name: who.name ?? null, email: who.publicEmail ?? null, avatar_url: "https://avatars.example/u.png" });
+        }
+        seen.emails++;
+        return send(res, 200, who.emails);
+      }
+      if (kind === "facebook" && url.pathname === "/me") {
+        seen.me++;
+        const token = url.searchParams.get("access_token");
+        const who = accessTokens.get(token);
+        if (!who) return send(res, 400, { error: { message: "Invalid OAuth access token.", type: "OAuthException", code: 190 } });
+        // With "Require App Secret" on, every Graph call must carry a valid appsecret_proof.
+        const proof = createHmac("sha256", clientSecret).update(token).digest("hex");
+        if (url.searchParams.get("appsecret_proof") !== proof) {
+          return send(res, 400, { error: { message: "Invalid appsecret_proof provided in the API argument", type: "GraphMethodException", code: 100 } });
+        }
+        const fields = (url.searchParams.get("fields") ?? "id").split(",");
+        const out = {};
+        for (const f of fields) {
+          if (f === "picture") out.picture = { data: { url: "https://graph.example/pic.jpg", is_silhouette: false } };
+          else if (who[f] !== undefined) out[f] = who[f];
+        }
+        return send(res, 200, out);
+      }
+      send(res, 404, { error: "not_found" });
+    } catch (e) {
+      send(res, 500, { error: "server_error", error_description: String(e) });
+    }
+  });
+
+  function oauthError(res, status, error, description) {
+    // GitHub answers token errors with HTTP 200, form-encoded unless JSON was asked for.
+    if (kind === "github") {
+      const body = { error, error_description: description, error_uri: "https://docs.github.com" };
+      if (formAnswers || !String(res.req.headers.accept ?? "").includes("application/json")) {
+        return send(res, 200, new URLSearchParams(body).toString(), "application/x-www-form-urlencoded");
+      }
+      return send(res, 200, body);
+    }
+    if (kind === "facebook") return send(res, 400, { error: { message: description, type: "OAuthException", code: 100 } });
+    return send(res, status, { error, error_description: description });
+  }
+
+  function appleClientSecretValid(secret, id) {
+    // Apple: an ES256 JWT with kid = the key id, iss = the team id, sub = the client id,
+    // aud = https://appleid.apple.com, exp in the future (at most six months away).
+    const parts = (secret ?? "").split(".");
+    if (parts.length !== 3) return false;
+    const header = JSON.parse(Buffer.from(parts[0], "base64url"));
+    const claims = JSON.parse(Buffer.from(parts[1], "base64url"));
+    const now = Math.floor(Date.now() / 1000);
+    const okSig = verify("sha256", Buffer.from(`${parts[0]}.${parts[1]}`), { key: createPublicKey(applePublicKey), dsaEncoding: "ieee-p1363" }, Buffer.from(parts[2], "base64url"));
+    return okSig && header.alg === "ES256" && header.kid === keyId && claims.iss === teamId && claims.sub === id
+      && claims.aud === "https://appleid.apple.com" && claims.exp > now && claims.exp - now <= 15777000;
+  }
+
+  async function tokenEndpoint(req, res, form) {
+    const { id, secret } = clientCredentials(req, form);
+    const clientOk = id === clientId && (kind === "apple" ? appleClientSecretValid(secret, id) : secret === clientSecret);
+    if (!clientOk) return oauthError(res, 401, "invalid_client", "Client authentication failed.");
+    if (kind !== "github" && kind !== "facebook" && form.get("grant_type") !== "authorization_code") {
+      return oauthError(res, 400, "unsupported_grant_type", "grant_type must be authorization_code");
+    }
+    const code = form.get("code");
+    const entry = codes.get(code);
+    codes.delete(code); // codes are single-use
+    if (!entry || entry.expires < Date.now()) return oauthError(res, 400, kind === "github" ? "bad_verification_code" : "invalid_grant", "The code passed is incorrect or expired.");
+    if (form.get("redirect_uri") !== entry.redirectUri) return oauthError(res, 400, kind === "github" ? "redirect_uri_mismatch" : "invalid_grant", "redirect_uri mismatch");
+    if (entry.challenge) {
+      const got = createHash("sha256").update(form.get("code_verifier") ?? "").digest("base64url");
+      if (got !== entry.challenge) return oauthError(res, 400, "invalid_grant", "PKCE verification failed");
+    }
+    const accessToken = randomBytes(20).toString("hex");
+    if (entry.identity) accessTokens.set(accessToken, entry.identity);
+    if (kind === "github") {
+      const body = { access_token: accessToken, token_type: "bearer", scope: "read:user,user:email" };
+      if (formAnswers || !String(req.headers.accept ?? "").includes("application/json")) {
+        return send(res, 200, new URLSearchParams(body).toString(), "application/x-www-form-urlencoded");
+      }
+      return send(res, 200, body);
+    }
+    if (kind === "facebook") return send(res, 200, { access_token: accessToken, token_type: "bearer", expires_in: 5183944 });
+    return send(res, 200, { access_token: accessToken, token_type: "Bearer", expires_in: 3600, id_token: entry.idToken, scope: "openid email profile" });
+  }
+
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `http://127.0.0.1:${server.address().port}`;
+
+  return {
+    origin,
+    seen,
+    /** Signs an id_token with this provider's key (claims are taken as given). */
+    idToken: (claims, header) => keys.jwt(claims, header),
+    /**
+     * Registers an authorization: the code Kith will exchange. For OIDC providers pass the
+     * id_token claims; for GitHub/Facebook the account (`identity`). `challenge`: the PKCE S256
+     * challenge the client sent.
+     */
+    code({ claims, identity, challenge, redirectUri }) {
+      const code = randomBytes(16).toString("hex");
+      codes.set(code, { idToken: claims ? keys.jwt(claims) : undefined, identity, challenge, redirectUri, expires: Date.now() + 600_000 });
+      return code;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
