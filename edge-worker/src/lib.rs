@@ -230,13 +230,16 @@ async fn api(
                 .iter()
                 .filter(|p| p.enabled)
                 .map(|p| {
+                    let kind = model::ProviderKind::of(&p.name);
+                    let oauth2 = kind.is_some_and(model::ProviderKind::is_oauth2);
+                    let form_post = kind == Some(model::ProviderKind::Apple);
                     json!({
                         "provider": p.name,
-                        "kind": "oidc",
+                        "kind": if oauth2 { "oauth2" } else { "oidc" },
                         "client_id": p.config.client_id,
                         "authorization_endpoint": p.config.authorization_endpoint,
                         "scopes": p.config.scopes,
-                        "response_mode": "query",
+                        "response_mode": if form_post { "form_post" } else { "query" },
                         "sign_up_enabled": p.config.options.sign_up_enabled && project.self_registration,
                     })
                 })

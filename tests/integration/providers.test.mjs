@@ -366,3 +366,27 @@ describe("okta and custom OIDC", () => {
     assert.equal((await codeLogin(pid, "oidc:acme", okta, { claims })).status, 409);
   });
 });
+
+test("the public provider list tells the SDK each provider's kind and response mode", async () => {
+  const pid = await f.createProject();
+  const gh = await standin("github");
+  await f.putProviderIn(pid, "github", { client_id: "gh", client_secret: "s", token_endpoint: `${gh.origin}/login/oauth/access_token`, userinfo_endpoint: `${gh.origin}/user` });
+  const pair = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  await f.putProviderIn(pid, "apple", { client_id: "com.example.app", team_id: "T1", key_id: "K1", private_key: pair.privateKey.export({ format: "pem", type: "pkcs8" }) });
+  const { providers } = (await f.api(pid, "GET", "/api/auth/providers")).body;
+  const by = Object.fromEntries(providers.map((p) => [p.provider, p]));
+  assert.equal(by.github.kind, "oauth2");
+  assert.equal(by.apple.kind, "oidc");
+  assert.equal(by.apple.response_mode, "form_post");
+  assert.equal(by.apple.authorization_endpoint, "https://appleid.apple.com/auth/authorize");
+  assert.ok(!JSON.stringify(providers).includes("PRIVATE"));
+});
+
+test("okta: a token for another audience is refused", async () => {
+  const okta = await standin("okta");
+  const pid = await f.createProject();
+  await f.putProviderIn(pid, "okta", { client_id: "kith-client", client_secret: "kith-secret", issuer: okta.origin });
+  const claims = { iss: okta.origin, aud: "another-app", sub: "00u9", iat: now(), exp: now() + 3600 };
+  assert.equal((await codeLogin(pid, "okta", okta, { claims })).status, 401);
+  assert.equal(await f.countIn(pid, "users"), 0);
+});
