@@ -93,14 +93,17 @@ async fn route(mut req: Request, env: &Env) -> ApiResult<Response> {
             cors(resp.or_else(ApiError::into_response)?, origin.as_deref())
         }
         (Method::Get, ["oauth", "projects", pid, "providers", provider, "start"]) => {
-            let provider = percent_decode(provider);
+            let provider = kith_claims::oauth::percent_decode(provider);
             oauth_flow::start(&req, env, &database(env)?, pid, &provider, now_secs()).await
         }
         (
             Method::Get | Method::Post,
             ["oauth", "projects", pid, "providers", provider, "callback"],
         ) => {
-            let (pid, provider) = (pid.to_string(), percent_decode(provider));
+            let (pid, provider) = (
+                pid.to_string(),
+                kith_claims::oauth::percent_decode(provider),
+            );
             oauth_flow::callback(&mut req, env, &database(env)?, &pid, &provider, now_secs()).await
         }
         (_, ["admin", "projects", pid, rest @ ..]) => {
@@ -119,7 +122,7 @@ async fn route(mut req: Request, env: &Env) -> ApiResult<Response> {
                     json_response(&admin::list_providers(&db, pid).await?, 200)
                 }
                 (Method::Put, ["providers", provider]) => {
-                    let provider = percent_decode(provider);
+                    let provider = kith_claims::oauth::percent_decode(provider);
                     let body = body_bytes(&mut req).await?;
                     json_response(
                         &admin::put_provider(env, &db, pid, &provider, &body, now).await?,
@@ -248,11 +251,7 @@ async fn api(
         }
         (Method::Post, ["login", "social"]) => {
             let body: login::LoginBody = json_body(&body_bytes(req).await?)?;
-            let provider = config
-                .providers
-                .iter()
-                .find(|p| p.name == body.provider && p.enabled)
-                .ok_or_else(|| ApiError::ProviderNotEnabled(body.provider.clone()))?;
+            let provider = config.enabled_provider(&body.provider)?;
             let granted = login::login(env, &db, project, provider, body, now).await?;
             let keys = keys::load(env).await?;
             let issuer = issuer(env, req)?;
@@ -370,28 +369,4 @@ fn cors(resp: Response, origin: Option<&str>) -> ApiResult<Response> {
         headers.set("vary", "origin")?;
     }
     Ok(resp)
-}
-
-/// Decodes `%3A` and friends in a path segment (`oidc%3Adev` → `oidc:dev`).
-fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b, hex) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

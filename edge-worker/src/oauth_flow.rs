@@ -48,11 +48,7 @@ pub async fn start(
 ) -> ApiResult<Response> {
     let config = repo::load_config(db, pid, None).await?;
     let project = &config.project;
-    let p = config
-        .providers
-        .iter()
-        .find(|p| p.name == provider && p.enabled)
-        .ok_or_else(|| ApiError::ProviderNotEnabled(provider.to_owned()))?;
+    let p = config.enabled_provider(provider)?;
     let url = req.url()?;
     let redirect_to = url
         .query_pairs()
@@ -192,11 +188,7 @@ async fn finish(
         .ok_or_else(|| bad("the callback has no code"))?;
     let config = repo::load_config(db, pid, None).await?;
     let project = &config.project;
-    let p = config
-        .providers
-        .iter()
-        .find(|p| p.name == provider && p.enabled)
-        .ok_or_else(|| ApiError::ProviderNotEnabled(provider.to_owned()))?;
+    let p = config.enabled_provider(provider)?;
     let keys = keys::load(env).await?;
     let verifier = PkceVerifier::parse(&derive(&keys.refresh_key, "kith flow pkce", state))
         .map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -67,6 +67,30 @@ pub struct Config {
     pub rate_count: Option<i64>,
 }
 
+impl Config {
+    /// The provider `name` if it is configured and enabled (`422 provider_not_enabled`).
+    pub fn enabled_provider(&self, name: &str) -> ApiResult<&Provider> {
+        self.providers
+            .iter()
+            .find(|p| p.name == name && p.enabled)
+            .ok_or_else(|| ApiError::ProviderNotEnabled(name.to_owned()))
+    }
+}
+
+/// Runs one statement and returns its rows.
+async fn query<D: Db>(
+    db: &D,
+    sql: impl Into<String>,
+    args: impl IntoIterator<Item = Value>,
+) -> ApiResult<Vec<Row>> {
+    Ok(db
+        .batch(vec![stmt(sql, args)])
+        .await?
+        .into_iter()
+        .next()
+        .unwrap_or_default())
+}
+
 /// One round trip: the project, its providers, and (with `rate`) the rate-limit counter
 /// `(key, window_start)` incremented.
 pub async fn load_config<D: Db>(db: &D, pid: &str, rate: Option<(&str, i64)>) -> ApiResult<Config> {
@@ -423,21 +447,15 @@ pub async fn session_user<D: Db>(
     user_id: &str,
     now: i64,
 ) -> ApiResult<Option<UserOut>> {
-    let rows = db
-        .batch(vec![stmt(
-            user_select(
-                "u.id = ?3 AND u.project_id = ?1 AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = ?2 AND s.user_id = u.id \
-                 AND s.revoked_at IS NULL AND s.expires_at > ?4)",
-            ),
-            [pid.into(), sid.into(), user_id.into(), now.into()],
-        )])
-        .await?;
-    rows.into_iter()
-        .next()
-        .unwrap_or_default()
-        .first()
-        .map(user_from)
-        .transpose()
+    let condition = "u.id = ?3 AND u.project_id = ?1 AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = ?2 AND s.user_id = u.id \
+                     AND s.revoked_at IS NULL AND s.expires_at > ?4)";
+    let rows = query(
+        db,
+        user_select(condition),
+        [pid.into(), sid.into(), user_id.into(), now.into()],
+    )
+    .await?;
+    rows.first().map(user_from).transpose()
 }
 
 /// Revokes one session, or every session of the user (`global`). Returns how many.
@@ -448,14 +466,15 @@ pub async fn revoke_sessions<D: Db>(
     sid: Option<&str>,
     now: i64,
 ) -> ApiResult<usize> {
-    let rows = db
-        .batch(vec![stmt(
-            "UPDATE sessions SET revoked_at = ?4 WHERE project_id = ?1 AND user_id = ?2 AND revoked_at IS NULL \
-             AND (?3 IS NULL OR id = ?3) RETURNING id",
-            [pid.into(), user_id.into(), sid.into(), now.into()],
-        )])
-        .await?;
-    Ok(rows.first().map_or(0, Vec::len))
+    let sql = "UPDATE sessions SET revoked_at = ?4 WHERE project_id = ?1 AND user_id = ?2 AND revoked_at IS NULL \
+               AND (?3 IS NULL OR id = ?3) RETURNING id";
+    Ok(query(
+        db,
+        sql,
+        [pid.into(), user_id.into(), sid.into(), now.into()],
+    )
+    .await?
+    .len())
 }
 
 // ---- admin -------------------------------------------------------------------------------
@@ -497,10 +516,8 @@ mod erased {
 
 /// The project, or `None`.
 pub async fn get_project<D: Db>(db: &D, pid: &str) -> ApiResult<Option<Project>> {
-    let rows = db.batch(vec![stmt(PROJECT_SQL, [pid.into()])]).await?;
-    rows.into_iter()
-        .next()
-        .unwrap_or_default()
+    query(db, PROJECT_SQL, [pid.into()])
+        .await?
         .first()
         .map(project_from)
         .transpose()
@@ -533,31 +550,21 @@ pub async fn put_provider<D: Db>(
 
 /// The project's providers (with sealed secrets: callers strip them).
 pub async fn list_providers<D: Db>(db: &D, pid: &str) -> ApiResult<Vec<Provider>> {
-    let rows = db
-        .batch(vec![stmt(
-            format!("{PROVIDERS_SQL} ORDER BY provider"),
-            [pid.into()],
-        )])
-        .await?;
-    rows.into_iter()
-        .next()
-        .unwrap_or_default()
-        .iter()
-        .map(provider_from)
-        .collect()
+    let rows = query(
+        db,
+        format!("{PROVIDERS_SQL} ORDER BY provider"),
+        [pid.into()],
+    )
+    .await?;
+    rows.iter().map(provider_from).collect()
 }
 
 /// Users of a project, optionally by (lower-cased) email.
 pub async fn find_users<D: Db>(db: &D, pid: &str, email: Option<&str>) -> ApiResult<Vec<UserOut>> {
-    let rows = db
-        .batch(vec![stmt(
-            user_select("u.project_id = ?1 AND (?2 IS NULL OR u.email = ?2) ORDER BY u.created_at, u.id LIMIT 100"),
-            [pid.into(), email.into()],
-        )])
-        .await?;
-    rows.into_iter()
-        .next()
-        .unwrap_or_default()
+    let condition =
+        "u.project_id = ?1 AND (?2 IS NULL OR u.email = ?2) ORDER BY u.created_at, u.id LIMIT 100";
+    query(db, user_select(condition), [pid.into(), email.into()])
+        .await?
         .iter()
         .map(user_from)
         .collect()
@@ -565,29 +572,21 @@ pub async fn find_users<D: Db>(db: &D, pid: &str, email: Option<&str>) -> ApiRes
 
 /// One user of a project.
 pub async fn get_user<D: Db>(db: &D, pid: &str, user_id: &str) -> ApiResult<Option<UserOut>> {
-    let rows = db
-        .batch(vec![stmt(
-            user_select("u.project_id = ?1 AND u.id = ?2"),
-            [pid.into(), user_id.into()],
-        )])
-        .await?;
-    rows.into_iter()
-        .next()
-        .unwrap_or_default()
-        .first()
-        .map(user_from)
-        .transpose()
+    let rows = query(
+        db,
+        user_select("u.project_id = ?1 AND u.id = ?2"),
+        [pid.into(), user_id.into()],
+    )
+    .await?;
+    rows.first().map(user_from).transpose()
 }
 
 /// Deletes a user (identities, sessions and refresh tokens go with it). False if unknown.
 pub async fn delete_user<D: Db>(db: &D, pid: &str, user_id: &str) -> ApiResult<bool> {
-    let rows = db
-        .batch(vec![stmt(
-            "DELETE FROM users WHERE project_id = ?1 AND id = ?2 RETURNING id",
-            [pid.into(), user_id.into()],
-        )])
-        .await?;
-    Ok(rows.first().is_some_and(|r| !r.is_empty()))
+    let sql = "DELETE FROM users WHERE project_id = ?1 AND id = ?2 RETURNING id";
+    Ok(!query(db, sql, [pid.into(), user_id.into()])
+        .await?
+        .is_empty())
 }
 
 /// Replaces a user's roles; the user, or `None` if unknown.
@@ -649,19 +648,11 @@ pub async fn take_oauth_state<D: Db>(
     provider: &str,
     now: i64,
 ) -> ApiResult<Option<Option<String>>> {
-    let rows = db
-        .batch(vec![stmt(
-            "DELETE FROM oauth_states WHERE state_hash = ?1 AND project_id = ?2 AND provider = ?3 RETURNING redirect_to, expires_at",
-            [state_hash.into(), pid.into(), provider.into()],
-        )])
-        .await?;
-    let row = rows
+    let sql = "DELETE FROM oauth_states WHERE state_hash = ?1 AND project_id = ?2 AND provider = ?3 RETURNING redirect_to, expires_at";
+    let rows = query(db, sql, [state_hash.into(), pid.into(), provider.into()]).await?;
+    Ok(rows
         .into_iter()
         .next()
-        .unwrap_or_default()
-        .into_iter()
-        .next();
-    Ok(row
         .filter(|r| int(r, "expires_at").is_some_and(|e| e > now))
         .map(|r| text(&r, "redirect_to")))
 }

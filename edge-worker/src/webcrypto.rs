@@ -263,6 +263,14 @@ pub struct SecretBox {
     key: CryptoKey,
 }
 
+/// `{name: "AES-GCM", iv}` for `encrypt`/`decrypt`.
+fn aes_gcm(iv: &[u8]) -> ApiResult<js_sys::Object> {
+    let params = js_sys::Object::new();
+    js_sys::Reflect::set(&params, &"name".into(), &"AES-GCM".into())?;
+    js_sys::Reflect::set(&params, &"iv".into(), &js_sys::Uint8Array::from(iv))?;
+    Ok(params)
+}
+
 impl SecretBox {
     /// Imports the raw 32-byte key (base64url in the secret).
     pub async fn import(secret_b64: &str) -> ApiResult<Self> {
@@ -279,9 +287,7 @@ impl SecretBox {
     /// Encrypts `plain` with a fresh random IV.
     pub async fn seal(&self, plain: &str) -> ApiResult<String> {
         let iv: [u8; 12] = random_bytes()?;
-        let params = js_sys::Object::new();
-        js_sys::Reflect::set(&params, &"name".into(), &"AES-GCM".into())?;
-        js_sys::Reflect::set(&params, &"iv".into(), &js_sys::Uint8Array::from(&iv[..]))?;
+        let params = aes_gcm(&iv)?;
         let promise =
             subtle()?.encrypt_with_object_and_u8_array(&params, &self.key, plain.as_bytes())?;
         let ct = js_sys::Uint8Array::new(&JsFuture::from(promise).await?).to_vec();
@@ -295,9 +301,7 @@ impl SecretBox {
         let (iv, ct) = bytes
             .split_at_checked(12)
             .ok_or_else(|| ApiError::Internal("sealed secret too short".into()))?;
-        let params = js_sys::Object::new();
-        js_sys::Reflect::set(&params, &"name".into(), &"AES-GCM".into())?;
-        js_sys::Reflect::set(&params, &"iv".into(), &js_sys::Uint8Array::from(iv))?;
+        let params = aes_gcm(iv)?;
         let promise = subtle()?.decrypt_with_object_and_u8_array(&params, &self.key, ct)?;
         let plain = js_sys::Uint8Array::new(&JsFuture::from(promise).await?).to_vec();
         String::from_utf8(plain)

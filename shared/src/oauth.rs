@@ -172,34 +172,33 @@ impl fmt::Debug for TokenResponse {
     }
 }
 
-/// Decodes `application/x-www-form-urlencoded` (`+` is a space, `%XX` a byte).
-pub fn form_decode(body: &str) -> Vec<(String, String)> {
-    fn unescape(s: &str) -> String {
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while let Some(&b) = bytes.get(i) {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            match (b, hex) {
-                (b'%', Some(v)) => {
-                    out.push(v);
-                    i += 3;
-                }
-                (b'+', _) => {
-                    out.push(b' ');
-                    i += 1;
-                }
-                _ => {
-                    out.push(b);
-                    i += 1;
-                }
+/// Decodes `%XX` escapes (RFC 3986 section 2.1); anything else is kept as it is.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
             }
         }
-        String::from_utf8_lossy(&out).into_owned()
     }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Decodes `application/x-www-form-urlencoded` (`+` is a space, `%XX` a byte).
+pub fn form_decode(body: &str) -> Vec<(String, String)> {
+    let unescape = |s: &str| percent_decode(&s.replace('+', " "));
     body.split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| match pair.split_once('=') {
