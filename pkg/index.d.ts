@@ -15,6 +15,9 @@ export type KithErrorCode =
   | "rate_limited"
   | "provider_unavailable"
   | "origin_not_allowed"
+  | "invalid_refresh_token"
+  | "invalid_token"
+  | "not_found"
   | (string & {});
 
 /** Thrown by every failing call. */
@@ -23,6 +26,8 @@ export declare class KithError extends Error {
   readonly code: KithErrorCode;
   /** HTTP status when the error came from the Worker. */
   readonly status?: number;
+  /** With `email_verification_required`: the token to complete `verifyEmail` with. */
+  readonly verification_token?: string;
   constructor(code: KithErrorCode, message?: string, status?: number);
 }
 
@@ -59,11 +64,26 @@ export interface Session {
   received_at: number;
 }
 
+/** Where the session is kept: a built-in Web Storage area, memory, or your own adapter. */
+export type StorageOption =
+  | "local"
+  | "session"
+  | "memory"
+  | { getItem(key: string): string | null; setItem(key: string, value: string): void; removeItem(key: string): void };
+
 export interface ClientOptions {
   /** Origin of the Kith Worker, e.g. "https://auth.example.com". */
   baseUrl: string;
   /** The project's id (a UUID). */
   projectId: string;
+  projectUserAuth?: {
+    /** Refresh the session ahead of expiry, one tab at a time (default true). */
+    autoRefresh?: boolean;
+    /** Session storage (default "local"). */
+    storage?: StorageOption;
+    /** Seconds before expiry to refresh (default: a quarter of the lifetime, at most 60). */
+    refreshMarginSeconds?: number;
+  };
 }
 
 export interface SignInWithRedirectOptions {
@@ -75,10 +95,36 @@ export interface SignInWithRedirectOptions {
   scopes?: string[];
 }
 
+export interface SignInWithSocialOptions {
+  provider: string;
+  /** The provider's id_token (Google One Tap, Sign in with Apple JS, native SDKs). */
+  id_token: string;
+  /** The raw nonce the id_token was requested with. */
+  nonce?: string;
+}
+
+export type AuthChangeEvent = "SIGNED_IN" | "TOKEN_REFRESHED" | "SIGNED_OUT" | "USER_UPDATED";
+
+export interface ProviderToken {
+  access_token: string;
+  expires_at: number | null;
+  scopes: string[];
+}
+
 export interface KithClient {
+  signInWithSocial(options: SignInWithSocialOptions): Promise<Session>;
   signInWithRedirect(options: SignInWithRedirectOptions): Promise<void>;
   handleRedirectCallback(): Promise<Session>;
   getSession(): Session | null;
+  refreshSession(): Promise<Session>;
+  signOut(options?: { scope?: "local" | "global" }): Promise<void>;
+  onAuthStateChange(callback: (event: AuthChangeEvent, session: Session | null) => void): () => void;
+  getUser(): Promise<User>;
+  linkIdentity(options: SignInWithSocialOptions): Promise<User>;
+  unlinkIdentity(options: { provider: string }): Promise<User>;
+  getProviderToken(options: { provider: string }): Promise<ProviderToken>;
+  verifyEmail(options: { verification_token: string; code: string }): Promise<Session>;
+  createNonce(): Promise<{ nonce: string; hashedNonce: string }>;
 }
 
 export declare function createClient(options: ClientOptions): KithClient;

@@ -11,13 +11,6 @@ fn window() -> SdkResult<web_sys::Window> {
         .ok_or_else(|| SdkError::new(codes::INVALID_REQUEST, "this call needs a browser window"))
 }
 
-/// Which Web Storage area.
-#[derive(Clone, Copy)]
-pub enum Area {
-    Local,
-    Session,
-}
-
 /// A Web Storage area as a [`KeyValue`]. Every access is checked: private modes and blocked
 /// storage throw, full storage throws on write; all become `storage_unavailable`.
 pub struct WebStorage(web_sys::Storage);
@@ -30,15 +23,15 @@ fn unavailable(_: JsValue) -> SdkError {
 }
 
 impl WebStorage {
-    pub fn open(area: Area) -> SdkResult<Self> {
-        let w = window()?;
-        let storage = match area {
-            Area::Local => w.local_storage(),
-            Area::Session => w.session_storage(),
-        };
-        storage.map_err(unavailable)?.map(Self).ok_or_else(|| {
-            SdkError::new(codes::STORAGE_UNAVAILABLE, "browser storage is unavailable")
-        })
+    /// `sessionStorage`: where a sign-in's one-time values live (this tab only).
+    pub fn session() -> SdkResult<Self> {
+        window()?
+            .session_storage()
+            .map_err(unavailable)?
+            .map(Self)
+            .ok_or_else(|| {
+                SdkError::new(codes::STORAGE_UNAVAILABLE, "browser storage is unavailable")
+            })
     }
 }
 

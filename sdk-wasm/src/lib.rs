@@ -12,9 +12,8 @@ mod browser;
 pub mod error;
 pub mod flow;
 
-use browser::{Area, WebStorage};
+use browser::WebStorage;
 use error::{codes, SdkError, SdkResult};
-use flow::KeyValue;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
@@ -26,11 +25,6 @@ fn to_js(e: SdkError) -> JsValue {
         let _ = js_sys::Reflect::set(&obj, &"status".into(), &status.into());
     }
     obj.into()
-}
-
-/// Where the session lives in localStorage (read synchronously by `pkg/index.js`).
-fn session_key(project_id: &str) -> String {
-    format!("kith.session.{project_id}")
 }
 
 fn api(base_url: &str, path: &str) -> String {
@@ -79,7 +73,7 @@ async fn sign_in_with_redirect_impl(
     redirect_uri: &str,
     scopes: Option<Vec<String>>,
 ) -> SdkResult<()> {
-    let store = WebStorage::open(Area::Session)?;
+    let store = WebStorage::session()?;
     let answer = browser::fetch(
         "GET",
         &api(base_url, "/api/auth/providers"),
@@ -152,7 +146,7 @@ async fn handle_redirect_callback_impl(base_url: &str, project_id: &str) -> SdkR
         .map(|e| (e, params.get("error_description").unwrap_or_default()));
     // The record is consumed first, whatever the outcome: a callback is good for one try.
     let record = flow::take(
-        &WebStorage::open(Area::Session)?,
+        &WebStorage::session()?,
         project_id,
         &state,
         browser::now_ms(),
@@ -199,17 +193,22 @@ async fn handle_redirect_callback_impl(base_url: &str, project_id: &str) -> SdkR
     )
     .await?;
     let text = check(answer)?;
-    let mut session: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|_| SdkError::new(codes::NETWORK_ERROR, "unreadable session"))?;
-    if let Some(obj) = session.as_object_mut() {
-        // Refresh scheduling uses the local receipt time, never the device clock against
-        // the server's expires_at (a wrong clock must not cause a refresh storm).
-        obj.insert("received_at".into(), serde_json::json!(browser::now_ms()));
-    }
-    let stored = session.to_string();
-    WebStorage::open(Area::Local)?.set(&session_key(project_id), &stored)?;
-    js_sys::JSON::parse(&stored)
+    // The JavaScript layer stamps the receipt time and stores it with the app's storage.
+    js_sys::JSON::parse(&text)
         .map_err(|_| SdkError::new(codes::NETWORK_ERROR, "unreadable session"))
+}
+
+/// A nonce for flows where the app passes it to the provider itself (Google One Tap, Sign in
+/// with Apple JS): `{nonce, hashedNonce}`, the raw nonce (32 CSPRNG bytes, base64url) to send
+/// to Kith and its lowercase hex SHA-256 to give the provider when it wants it hashed.
+#[wasm_bindgen(js_name = createNonce)]
+pub fn create_nonce() -> Result<JsValue, JsValue> {
+    let raw = kith_claims::pkce::random_token(&browser::random_bytes().map_err(to_js)?);
+    let hashed = kith_claims::idtoken::sha256_hex(&raw);
+    let obj = js_sys::Object::new();
+    js_sys::Reflect::set(&obj, &"nonce".into(), &raw.into())?;
+    js_sys::Reflect::set(&obj, &"hashedNonce".into(), &hashed.into())?;
+    Ok(obj.into())
 }
 
 /// Completes a redirect sign-in on the redirect page; resolves to the session.

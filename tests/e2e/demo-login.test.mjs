@@ -64,6 +64,12 @@ async function signIn(account) {
   return callback;
 }
 
+/** Clicks "Sign out" (which calls the Worker) and waits until the page shows nobody. */
+async function signOut() {
+  await page.click("#sign-out");
+  await page.waitForFunction(() => document.querySelector("#user-email").textContent === "nobody");
+}
+
 async function storedSession() {
   return page.evaluate(() => {
     const key = Object.keys(localStorage).find((k) => k.startsWith("kith.session."));
@@ -95,8 +101,7 @@ test("clicking Sign in completes a real login and shows the account's email", as
 });
 
 test("a second login of the same account yields the same user id", async () => {
-  await page.click("#sign-out");
-  assert.equal(await page.textContent("#user-email"), "nobody");
+  await signOut();
   await signIn("alice");
   assert.equal(await page.textContent("#user-email"), "alice@example.com");
   const session = await storedSession();
@@ -115,7 +120,7 @@ test("a callback with a wrong state is refused with state_mismatch and posts not
 });
 
 test("a replayed callback URL is refused with state_mismatch", async () => {
-  await page.click("#sign-out");
+  await signOut();
   const callback = await signIn("alice");
   assert.ok(callback, "saw the OP's redirect back with code and state");
   assert.equal(await page.textContent("#user-email"), "alice@example.com");

@@ -1,0 +1,131 @@
+// The SDK in a real browser against the real Worker (wrangler dev) and oidc-provider:
+// id_token sign-in, errors as KithError, one refresh for two tabs, sign-out across tabs.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startStack } from "../support/stack.mjs";
+import { launchBrowser } from "../support/browser.mjs";
+import { authorizeAs } from "../support/op.mjs";
+import { pkcePair, randomToken, authorizationUrl } from "../support/pkce.mjs";
+
+let stack, browser;
+const refreshes = [];
+
+before(async () => {
+  stack = await startStack({ opPort: 9420, workerPort: 8807, demoPort: 5193 });
+  browser = await launchBrowser();
+  browser.context.on("request", (r) => {
+    if (r.url().endsWith("/api/auth/refresh") && r.method() === "POST") refreshes.push(r.url());
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** A real id_token for the demo client, as Google One Tap would hand one to the page. */
+async function demoIdToken(account, nonce) {
+  const { verifier, challenge } = pkcePair();
+  const redirectUri = `${stack.demo}/`;
+  const back = await authorizeAs(
+    authorizationUrl({ issuer: stack.op, clientId: "kith-demo", redirectUri, state: randomToken(), nonce, challenge }),
+    account,
+  );
+  const res = await fetch(`${stack.op}/token`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization: `Basic ${Buffer.from("kith-demo:kith-demo-secret").toString("base64")}`,
+    },
+    body: new URLSearchParams({ grant_type: "authorization_code", code: back.searchParams.get("code"), redirect_uri: redirectUri, code_verifier: verifier }),
+  });
+  return (await res.json()).id_token;
+}
+
+async function openTab() {
+  const page = await browser.context.newPage();
+  await page.goto(`${stack.demo}/`);
+  await page.waitForSelector("body[data-ready=true]");
+  return page;
+}
+
+/** Creates `window.kith` in the page with the given SDK options and records its events. */
+async function client(page, projectUserAuth = {}) {
+  await page.evaluate(async (projectUserAuth) => {
+    const { createClient } = await import("/pkg/index.js");
+    const cfg = await (await fetch("/config.json")).json();
+    window.kith = createClient({ baseUrl: cfg.baseUrl, projectId: cfg.projectId, projectUserAuth });
+    window.kithEvents = [];
+    window.kith.onAuthStateChange((event, session) => window.kithEvents.push([event, session?.refresh_token ?? null]));
+  }, projectUserAuth);
+}
+
+test("signInWithSocial signs in with an id_token; a replay is refused as a KithError with the server's code", async () => {
+  const page = await openTab();
+  await client(page);
+  const nonce = randomToken();
+  const token = await demoIdToken("bob", nonce);
+  const result = await page.evaluate(async ({ token, nonce }) => {
+    const { KithError } = await import("/pkg/index.js");
+    const session = await window.kith.signInWithSocial({ provider: "oidc:dev", id_token: token, nonce });
+    let replay;
+    try {
+      await window.kith.signInWithSocial({ provider: "oidc:dev", id_token: token, nonce });
+    } catch (e) {
+      replay = { code: e.code, isKithError: e instanceof KithError, isError: e instanceof Error, status: e.status };
+    }
+    return { email: session.user.email, stored: window.kith.getSession()?.user.email, events: window.kithEvents.map((e) => e[0]), replay };
+  }, { token, nonce });
+  assert.equal(result.email, "bob@example.com");
+  assert.equal(result.stored, "bob@example.com");
+  assert.deepEqual(result.events, ["SIGNED_IN"]);
+  assert.deepEqual(result.replay, { code: "invalid_social_login", isKithError: true, isError: true, status: 401 });
+  const nonceResult = await page.evaluate(async () => {
+    const { nonce, hashedNonce } = await window.kith.createNonce();
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(nonce));
+    const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    return { ok: hex === hashedNonce, length: nonce.length };
+  });
+  assert.deepEqual(nonceResult, { ok: true, length: 43 });
+  await page.close();
+});
+
+test("two tabs with a near-expiry session: exactly one refresh reaches the Worker and both tabs end with the same new session", async () => {
+  const a = await openTab();
+  const b = await openTab();
+  // Refresh 3597 s ahead of a 3600 s token: due 3 s after receipt.
+  await client(a, { refreshMarginSeconds: 3597 });
+  const nonce = randomToken();
+  const token = await demoIdToken("alice", nonce);
+  const original = await a.evaluate(async ({ token, nonce }) => (await window.kith.signInWithSocial({ provider: "oidc:dev", id_token: token, nonce })).refresh_token, { token, nonce });
+  await client(b, { refreshMarginSeconds: 3597 });
+  assert.equal(await b.evaluate(() => window.kith.getSession()?.refresh_token), original, "tab B sees the session");
+  const before = refreshes.length;
+  await a.waitForFunction(() => window.kithEvents.some((e) => e[0] === "TOKEN_REFRESHED"), null, { timeout: 15_000 });
+  await b.waitForFunction(() => window.kithEvents.some((e) => e[0] === "TOKEN_REFRESHED"), null, { timeout: 15_000 });
+  await a.waitForTimeout(1500);
+  assert.equal(refreshes.length - before, 1, "one refresh request for two tabs");
+  const [ra, rb] = await Promise.all([a, b].map((p) => p.evaluate(() => window.kith.getSession()?.refresh_token)));
+  assert.equal(ra, rb);
+  assert.notEqual(ra, original);
+  await a.close();
+  await b.close();
+});
+
+test("sign-out in tab A signs tab B out (SIGNED_OUT)", async () => {
+  const a = await openTab();
+  const b = await openTab();
+  await client(a);
+  const nonce = randomToken();
+  const token = await demoIdToken("alice", nonce);
+  await a.evaluate(async ({ token, nonce }) => window.kith.signInWithSocial({ provider: "oidc:dev", id_token: token, nonce }), { token, nonce });
+  await client(b);
+  assert.ok(await b.evaluate(() => window.kith.getSession() !== null));
+  await a.evaluate(() => window.kith.signOut());
+  await b.waitForFunction(() => window.kithEvents.some((e) => e[0] === "SIGNED_OUT"), null, { timeout: 5000 });
+  assert.equal(await b.evaluate(() => window.kith.getSession()), null);
+  // The demo page in tab B followed too.
+  assert.equal(await b.textContent("#user-email"), "nobody");
+  await a.close();
+  await b.close();
+});
