@@ -8,7 +8,6 @@
 use crate::error::{codes, SdkError, SdkResult};
 use kith_claims::oauth::{authorization_url, AuthorizationRequest};
 use kith_claims::pkce::{random_token, PkceVerifier};
-use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -41,13 +40,44 @@ impl KeyValue for MemoryStore {
 }
 
 /// What a started sign-in remembers until its callback.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowRecord {
     pub provider: String,
     pub redirect_uri: String,
     pub code_verifier: Option<String>,
     pub nonce: String,
     pub created_at_ms: u64,
+}
+
+impl FlowRecord {
+    /// One line per field (none of them can hold a newline: provider names, a URL, base64url
+    /// values and a number), prefixed with a format version.
+    fn encode(&self) -> String {
+        let verifier = self.code_verifier.as_deref().unwrap_or_default();
+        format!(
+            "kith1\n{}\n{}\n{verifier}\n{}\n{}",
+            self.provider, self.redirect_uri, self.nonce, self.created_at_ms
+        )
+    }
+
+    fn decode(text: &str) -> Option<Self> {
+        let mut f = text.split('\n');
+        if f.next()? != "kith1" {
+            return None;
+        }
+        let (provider, redirect_uri, verifier, nonce, created) =
+            (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
+        if f.next().is_some() {
+            return None;
+        }
+        Some(Self {
+            provider: provider.to_owned(),
+            redirect_uri: redirect_uri.to_owned(),
+            code_verifier: (!verifier.is_empty()).then(|| verifier.to_owned()),
+            nonce: nonce.to_owned(),
+            created_at_ms: created.parse().ok()?,
+        })
+    }
 }
 
 /// The public facts of a provider needed to build the authorization request.
@@ -101,9 +131,16 @@ pub fn begin(
         nonce,
         created_at_ms: now_ms.max(0.0) as u64,
     };
-    let json = serde_json::to_string(&record)
-        .map_err(|e| SdkError::new(codes::INVALID_REQUEST, e.to_string()))?;
-    store.set(&flow_key(project_id, &state), &json)?;
+    if [provider.provider, redirect_uri]
+        .iter()
+        .any(|v| v.contains('\n'))
+    {
+        return Err(SdkError::new(
+            codes::INVALID_REQUEST,
+            "provider and redirectUri must be single-line",
+        ));
+    }
+    store.set(&flow_key(project_id, &state), &record.encode())?;
     Ok(url)
 }
 
@@ -124,8 +161,8 @@ pub fn take(
         mismatch("no sign-in with this state was started in this tab, or it was already completed")
     })?;
     store.remove(&key)?;
-    let record: FlowRecord =
-        serde_json::from_str(&raw).map_err(|_| mismatch("the stored sign-in is unreadable"))?;
+    let record =
+        FlowRecord::decode(&raw).ok_or_else(|| mismatch("the stored sign-in is unreadable"))?;
     if now_ms - record.created_at_ms as f64 > FLOW_TTL_MS {
         return Err(mismatch("the sign-in expired (10 minutes)"));
     }
@@ -214,6 +251,37 @@ mod tests {
         );
         // ...and is gone afterwards.
         assert_eq!(store.0.borrow().len(), 0);
+    }
+
+    #[test]
+    fn a_tampered_or_foreign_record_is_a_state_mismatch() {
+        let store = MemoryStore::default();
+        store
+            .set(&flow_key(PID, "s"), "{\"provider\":\"x\"}")
+            .unwrap();
+        assert_eq!(
+            take(&store, PID, "s", 1.0).unwrap_err().code,
+            codes::STATE_MISMATCH
+        );
+        store
+            .set(&flow_key(PID, "t"), "kith1\na\nb\nc\nd\nnot-a-number")
+            .unwrap();
+        assert_eq!(
+            take(&store, PID, "t", 1.0).unwrap_err().code,
+            codes::STATE_MISMATCH
+        );
+    }
+
+    #[test]
+    fn a_record_survives_its_encoding() {
+        let r = FlowRecord {
+            provider: "oidc:dev".into(),
+            redirect_uri: "https://a/b?c=d".into(),
+            code_verifier: Some("v".into()),
+            nonce: "n".into(),
+            created_at_ms: 42,
+        };
+        assert_eq!(FlowRecord::decode(&r.encode()), Some(r));
     }
 
     #[test]

@@ -14,7 +14,6 @@ pub mod flow;
 
 use browser::WebStorage;
 use error::{codes, SdkError, SdkResult};
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 fn to_js(e: SdkError) -> JsValue {
@@ -31,39 +30,63 @@ fn api(base_url: &str, path: &str) -> String {
     format!("{}{path}", base_url.trim_end_matches('/'))
 }
 
+/// JSON through the browser's own parser: the SDK carries no JSON library.
+mod js_json {
+    use wasm_bindgen::JsValue;
+
+    pub fn parse(text: &str) -> Option<JsValue> {
+        js_sys::JSON::parse(text).ok().filter(JsValue::is_object)
+    }
+
+    pub fn get(obj: &JsValue, key: &str) -> JsValue {
+        js_sys::Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    pub fn string(obj: &JsValue, key: &str) -> Option<String> {
+        get(obj, key).as_string()
+    }
+
+    pub fn strings(obj: &JsValue, key: &str) -> Vec<String> {
+        let v = get(obj, key);
+        if !js_sys::Array::is_array(&v) {
+            return Vec::new();
+        }
+        js_sys::Array::from(&v)
+            .iter()
+            .filter_map(|s| s.as_string())
+            .collect()
+    }
+
+    /// `JSON.stringify` of an object made from string pairs.
+    pub fn object(pairs: &[(&str, &str)]) -> Option<String> {
+        let obj = js_sys::Object::new();
+        for (k, v) in pairs {
+            js_sys::Reflect::set(&obj, &(*k).into(), &(*v).into()).ok()?;
+        }
+        js_sys::JSON::stringify(&obj).ok()?.as_string()
+    }
+}
+
 /// Reads a Worker answer: 2xx bodies are returned, error bodies become their code.
 fn check(answer: browser::Answer) -> SdkResult<String> {
     if (200..300).contains(&answer.status) {
         return Ok(answer.text);
     }
-    #[derive(Deserialize)]
-    struct Wire {
-        error: String,
-        #[serde(default)]
-        error_description: String,
-    }
-    let mut err = match serde_json::from_str::<Wire>(&answer.text) {
-        Ok(w) => SdkError::new(&w.error, w.error_description),
-        Err(_) => SdkError::new(
+    let wire = js_json::parse(&answer.text);
+    let mut err = match wire.as_ref().and_then(|w| js_json::string(w, "error")) {
+        Some(code) => SdkError::new(
+            &code,
+            wire.as_ref()
+                .and_then(|w| js_json::string(w, "error_description"))
+                .unwrap_or_default(),
+        ),
+        None => SdkError::new(
             codes::NETWORK_ERROR,
             format!("unexpected HTTP {} from the Kith Worker", answer.status),
         ),
     };
     err.status = Some(answer.status);
     Err(err)
-}
-
-#[derive(Deserialize)]
-struct ProviderWire {
-    provider: String,
-    client_id: String,
-    authorization_endpoint: String,
-    scopes: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct ProvidersWire {
-    providers: Vec<ProviderWire>,
 }
 
 async fn sign_in_with_redirect_impl(
@@ -81,25 +104,32 @@ async fn sign_in_with_redirect_impl(
         None,
     )
     .await?;
-    let list: ProvidersWire = serde_json::from_str(&check(answer)?)
-        .map_err(|_| SdkError::new(codes::NETWORK_ERROR, "unreadable provider list"))?;
-    let p = list
-        .providers
-        .iter()
-        .find(|p| p.provider == provider)
+    let list = js_json::parse(&check(answer)?)
+        .ok_or_else(|| SdkError::new(codes::NETWORK_ERROR, "unreadable provider list"))?;
+    let providers = js_json::get(&list, "providers");
+    let entry = js_sys::Array::is_array(&providers)
+        .then(|| {
+            js_sys::Array::from(&providers)
+                .iter()
+                .find(|p| js_json::string(p, "provider").as_deref() == Some(provider))
+        })
+        .flatten()
         .ok_or_else(|| {
             SdkError::new(
                 "provider_not_enabled",
                 format!("the provider \"{provider}\" is not enabled"),
             )
         })?;
+    let client_id = js_json::string(&entry, "client_id").unwrap_or_default();
+    let authorization_endpoint =
+        js_json::string(&entry, "authorization_endpoint").unwrap_or_default();
     let scopes = scopes
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| p.scopes.clone());
+        .unwrap_or_else(|| js_json::strings(&entry, "scopes"));
     let facts = flow::ProviderFacts {
         provider,
-        client_id: &p.client_id,
-        authorization_endpoint: &p.authorization_endpoint,
+        client_id: &client_id,
+        authorization_endpoint: &authorization_endpoint,
         scopes: &scopes,
     };
     let url = flow::begin(
@@ -125,15 +155,6 @@ pub async fn sign_in_with_redirect(
     sign_in_with_redirect_impl(&base_url, &project_id, &provider, &redirect_uri, scopes)
         .await
         .map_err(to_js)
-}
-
-#[derive(serde::Serialize)]
-struct CodeForm<'a> {
-    provider: &'a str,
-    code: &'a str,
-    code_verifier: &'a str,
-    redirect_uri: &'a str,
-    nonce: &'a str,
 }
 
 async fn handle_redirect_callback_impl(base_url: &str, project_id: &str) -> SdkResult<JsValue> {
@@ -177,14 +198,15 @@ async fn handle_redirect_callback_impl(base_url: &str, project_id: &str) -> SdkR
             "the stored sign-in has no PKCE verifier",
         )
     })?;
-    let body = serde_json::to_string(&CodeForm {
-        provider: &record.provider,
-        code: &code,
-        code_verifier,
-        redirect_uri: &record.redirect_uri,
-        nonce: &record.nonce,
-    })
-    .map_err(|e| SdkError::new(codes::INVALID_REQUEST, e.to_string()))?;
+    // The code form of POST /api/auth/login/social.
+    let body = js_json::object(&[
+        ("provider", &record.provider),
+        ("code", &code),
+        ("code_verifier", code_verifier),
+        ("redirect_uri", &record.redirect_uri),
+        ("nonce", &record.nonce),
+    ])
+    .ok_or_else(|| SdkError::new(codes::INVALID_REQUEST, "could not encode the sign-in"))?;
     let answer = browser::fetch(
         "POST",
         &api(base_url, "/api/auth/login/social"),
