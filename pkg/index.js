@@ -49,14 +49,19 @@ function storageAdapter(kind) {
     const map = new Map();
     return { getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, String(v)), removeItem: (k) => void map.delete(k) };
   }
-  const area = kind === "session" ? "sessionStorage" : "localStorage";
-  // Resolved on each use: nothing is touched at import or in createClient during SSR.
-  const get = () => {
-    const s = globalThis[area];
-    if (!s) throw new Error(`${area} is not available`);
-    return s;
+  const name = kind === "session" ? "sessionStorage" : "localStorage";
+  // Resolved on each use: nothing is touched at import or in createClient. Without the area
+  // (server-side rendering) there is simply no session; a failing area throws.
+  const area = () => globalThis[name];
+  return {
+    getItem: (k) => area()?.getItem(k) ?? null,
+    setItem: (k, v) => {
+      const s = area();
+      if (!s) throw new Error(`${name} is not available`);
+      s.setItem(k, v);
+    },
+    removeItem: (k) => area()?.removeItem(k),
   };
-  return { getItem: (k) => get().getItem(k), setItem: (k, v) => get().setItem(k, v), removeItem: (k) => get().removeItem(k) };
 }
 
 const EVENTS = ["SIGNED_IN", "TOKEN_REFRESHED", "SIGNED_OUT", "USER_UPDATED"];

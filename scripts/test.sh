@@ -23,6 +23,11 @@ step "cargo build -p kith-claims --target wasm32-unknown-unknown"
 cargo build -q -p kith-claims --target wasm32-unknown-unknown
 step "build the Worker and the SDK"
 sh scripts/build.sh
+step "SDK units in headless Chromium (wasm-bindgen-test)"
+(cd sdk-wasm && CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
+  cargo test --target wasm32-unknown-unknown --test browser)
+step "npm package (npm pack, publint --strict, arethetypeswrong, SSR import, .d.ts snapshot)"
+node --test --test-reporter=spec --test-concurrency=1 tests/sdk/
 step "Worker integration tests (workerd + D1 + oidc-provider)"
 node --test --test-reporter=spec --test-concurrency=1 tests/integration/
 step "end-to-end tests (Chromium + wrangler dev + oidc-provider)"

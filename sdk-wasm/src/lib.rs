@@ -8,7 +8,7 @@
 //! It verifies no signatures: the Worker does, so the SDK carries no RSA/ECDSA code.
 #![forbid(unsafe_code)]
 
-mod browser;
+pub mod browser;
 pub mod error;
 pub mod flow;
 

@@ -4,8 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startStack } from "../support/stack.mjs";
 import { launchBrowser } from "../support/browser.mjs";
-import { authorizeAs } from "../support/op.mjs";
-import { pkcePair, randomToken, authorizationUrl } from "../support/pkce.mjs";
+import { randomToken } from "../support/pkce.mjs";
 
 let stack, browser;
 const refreshes = [];
@@ -23,24 +22,7 @@ after(async () => {
   await stack?.stop();
 });
 
-/** A real id_token for the demo client, as Google One Tap would hand one to the page. */
-async function demoIdToken(account, nonce) {
-  const { verifier, challenge } = pkcePair();
-  const redirectUri = `${stack.demo}/`;
-  const back = await authorizeAs(
-    authorizationUrl({ issuer: stack.op, clientId: "kith-demo", redirectUri, state: randomToken(), nonce, challenge }),
-    account,
-  );
-  const res = await fetch(`${stack.op}/token`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      authorization: `Basic ${Buffer.from("kith-demo:kith-demo-secret").toString("base64")}`,
-    },
-    body: new URLSearchParams({ grant_type: "authorization_code", code: back.searchParams.get("code"), redirect_uri: redirectUri, code_verifier: verifier }),
-  });
-  return (await res.json()).id_token;
-}
+const demoIdToken = (account, nonce) => stack.idToken(account, nonce);
 
 async function openTab() {
   const page = await browser.context.newPage();
@@ -128,4 +110,24 @@ test("sign-out in tab A signs tab B out (SIGNED_OUT)", async () => {
   assert.equal(await b.textContent("#user-email"), "nobody");
   await a.close();
   await b.close();
+});
+
+test("a device clock three hours ahead causes no refresh storm", async () => {
+  const page = await browser.context.newPage();
+  await page.addInitScript(() => {
+    const skew = 3 * 3600 * 1000;
+    const realNow = Date.now.bind(Date);
+    Date.now = () => realNow() + skew;
+  });
+  await page.goto(`${stack.demo}/`);
+  await page.waitForSelector("body[data-ready=true]");
+  await client(page);
+  const nonce = randomToken();
+  const token = await demoIdToken("bob", nonce);
+  const before = refreshes.length;
+  await page.evaluate(async ({ token, nonce }) => window.kith.signInWithSocial({ provider: "oidc:dev", id_token: token, nonce }), { token, nonce });
+  await page.waitForTimeout(3000);
+  assert.equal(refreshes.length - before, 0, "the schedule follows expires_in from the local receipt time, not the server's expires_at");
+  assert.deepEqual(await page.evaluate(() => window.kithEvents.map((e) => e[0])), ["SIGNED_IN"]);
+  await page.close();
 });

@@ -4,7 +4,10 @@ import { fork, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { ROOT } from "./worker.mjs";
+import { authorizeAs } from "./op.mjs";
+import { pkcePair, randomToken, authorizationUrl } from "./pkce.mjs";
 
 export async function startStack({ opPort = 9410, workerPort = 8797, demoPort = 5183 } = {}) {
   const state = mkdtempSync(join(tmpdir(), "kith-stack-"));
@@ -39,8 +42,31 @@ export async function startStack({ opPort = 9410, workerPort = 8797, demoPort = 
     if (r.status !== 0) throw new Error(`d1 execute failed: ${r.stderr}`);
     return JSON.parse(r.stdout)[0].results;
   };
+  const secrets = Object.fromEntries(
+    readFileSync(join(state, "secrets.env"), "utf8").trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 2, -1)]),
+  );
+  /** A real id_token for the demo client from the dev OP, as Google One Tap would hand one to a page. */
+  async function idToken(account, nonce) {
+    const { verifier, challenge } = pkcePair();
+    const redirectUri = `${ready.demo}/`;
+    const back = await authorizeAs(
+      authorizationUrl({ issuer: ready.op, clientId: "kith-demo", redirectUri, state: randomToken(), nonce, challenge }),
+      account,
+    );
+    const res = await fetch(`${ready.op}/token`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: `Basic ${Buffer.from("kith-demo:kith-demo-secret").toString("base64")}`,
+      },
+      body: new URLSearchParams({ grant_type: "authorization_code", code: back.searchParams.get("code"), redirect_uri: redirectUri, code_verifier: verifier }),
+    });
+    return (await res.json()).id_token;
+  }
   return {
     ...ready,
+    adminToken: secrets.ADMIN_TOKEN,
+    idToken,
     d1,
     output: () => output,
     async stop() {
