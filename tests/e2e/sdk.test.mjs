@@ -131,3 +131,22 @@ test("a device clock three hours ahead causes no refresh storm", async () => {
   assert.deepEqual(await page.evaluate(() => window.kithEvents.map((e) => e[0])), ["SIGNED_IN"]);
   await page.close();
 });
+
+test("auto-refresh waits while the browser is offline and refreshes once it is back online", async () => {
+  const page = await openTab();
+  await client(page, { refreshMarginSeconds: 3598 }); // due 2 s after receipt
+  const nonce = randomToken();
+  const token = await demoIdToken("bob", nonce);
+  await page.evaluate(async ({ token, nonce }) => window.kith.signInWithSocial({ provider: "oidc:dev", id_token: token, nonce }), { token, nonce });
+  const before = refreshes.length;
+  await browser.context.setOffline(true);
+  try {
+    await page.waitForTimeout(3500);
+    assert.equal(refreshes.length - before, 0, "no refresh attempt while offline");
+  } finally {
+    await browser.context.setOffline(false);
+  }
+  await page.waitForFunction(() => window.kithEvents.some((e) => e[0] === "TOKEN_REFRESHED"), null, { timeout: 10_000 });
+  assert.equal(refreshes.length - before, 1);
+  await page.close();
+});
