@@ -52,7 +52,7 @@ before(async () => {
   for (const app of ["plain", "vite"]) {
     mkdirSync(join(work, app));
     writeFileSync(join(work, app, "package.json"), JSON.stringify({ name: `kith-${app}-app`, private: true, type: "module" }));
-    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", tarball], { cwd: join(work, app), stdio: "ignore" });
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", tarball], { cwd: join(work, app), stdio: "ignore" });
   }
   writeFileSync(join(work, "plain", "index.html"), `<!doctype html><body><script type="module">${APP("./node_modules/kith-sdk/index.js")}</script></body>`);
   writeFileSync(join(work, "vite", "index.html"), `<!doctype html><body><script type="module" src="/main.js"></script></body>`);
