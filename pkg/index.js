@@ -1,8 +1,8 @@
 // kith-sdk: the JavaScript face of Kith's Rust/WebAssembly browser SDK.
 //
 // The wasm core (sdk-wasm/) makes and checks the one-time values of a redirect sign-in
-// (PKCE S256, state, nonce: CSPRNG, single-use, 10 minutes in sessionStorage) and completes
-// the callback. This layer keeps the session in the storage the app chose, refreshes it ahead
+// (PKCE S256, state, nonce: CSPRNG, single-use, 10 minutes in sessionStorage) and hands them
+// back exactly once to the callback. This layer keeps the session in the storage the app chose, refreshes it ahead
 // of expiry with exactly one tab doing so (Web Locks + BroadcastChannel), and tells the app
 // about every change. Nothing touches `window` at import time (safe to import during SSR);
 // the wasm module is fetched on the first call that needs it.
@@ -272,16 +272,37 @@ export function createClient(options) {
       return save("SIGNED_IN", session);
     },
     /** Starts a redirect sign-in (PKCE S256 + state + nonce) and navigates to the provider. */
-    signInWithRedirect({ provider, redirectUri, scopes } = {}) {
+    async signInWithRedirect({ provider, redirectUri, scopes } = {}) {
       if (typeof provider !== "string" || typeof redirectUri !== "string") {
-        return Promise.reject(new KithError("invalid_request", "signInWithRedirect: provider and redirectUri are required"));
+        throw new KithError("invalid_request", "signInWithRedirect: provider and redirectUri are required");
       }
-      return wasm(() => core.signInWithRedirect(base, projectId, provider, redirectUri, scopes ?? undefined));
+      const { providers = [] } = (await call("GET", "/api/auth/providers")) ?? {};
+      const p = providers.find((x) => x.provider === provider);
+      if (!p) throw new KithError("provider_not_enabled", `the provider "${provider}" is not enabled`);
+      const url = await wasm(() =>
+        core.beginRedirect(projectId, provider, p.client_id, p.authorization_endpoint, scopes?.length ? scopes : p.scopes, redirectUri),
+      );
+      window.location.assign(url);
     },
     /** On the redirect page: checks state, signs in with the code, stores and returns the session. */
     async handleRedirectCallback() {
       listen();
-      const session = await wasm(() => core.handleRedirectCallback(base, projectId));
+      const url = new URL(window.location.href);
+      const q = url.searchParams;
+      const [state, code, error] = [q.get("state") ?? "", q.get("code"), q.get("error")];
+      const description = q.get("error_description") ?? "";
+      // The sign-in is consumed first, whatever the outcome: a callback is good for one try.
+      const taken = wasm(() => core.takeRedirect(projectId, state));
+      // Remove the one-time parameters from the address bar and history.
+      for (const k of ["code", "state", "iss", "session_state", "error", "error_description", "error_uri"]) q.delete(k);
+      window.history.replaceState(window.history.state, "", url.href);
+      const flow = await taken;
+      if (error) throw new KithError(error, description);
+      if (!code) throw new KithError("invalid_request", "the callback URL carries no code");
+      if (!flow.code_verifier) throw new KithError("missing_code_verifier", "the stored sign-in has no PKCE verifier");
+      const session = await call("POST", "/api/auth/login/social", {
+        body: { provider: flow.provider, code, code_verifier: flow.code_verifier, redirect_uri: flow.redirect_uri, nonce: flow.nonce },
+      });
       return save("SIGNED_IN", session);
     },
     /** The stored session, or null. */

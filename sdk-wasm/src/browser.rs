@@ -1,10 +1,9 @@
-//! The browser ports: Web Storage, the CSPRNG, `fetch`, location and history.
-//! Each failure maps to a stable SDK code; nothing here panics.
+//! The browser ports the core needs: sessionStorage and the CSPRNG. Each failure maps to a
+//! stable SDK code; nothing here panics.
 
 use crate::error::{codes, SdkError, SdkResult};
 use crate::flow::KeyValue;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::JsValue;
 
 fn window() -> SdkResult<web_sys::Window> {
     web_sys::window()
@@ -65,76 +64,4 @@ pub fn random_bytes<const N: usize>() -> SdkResult<[u8; N]> {
 /// Milliseconds since the epoch.
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
-}
-
-/// The current page URL.
-pub fn current_url() -> SdkResult<web_sys::Url> {
-    let href = window()?
-        .location()
-        .href()
-        .map_err(|_| SdkError::new(codes::INVALID_REQUEST, "no location"))?;
-    web_sys::Url::new(&href)
-        .map_err(|_| SdkError::new(codes::INVALID_REQUEST, "unparseable location"))
-}
-
-/// Navigates away.
-pub fn navigate(url: &str) -> SdkResult<()> {
-    window()?
-        .location()
-        .assign(url)
-        .map_err(|_| SdkError::new(codes::INVALID_REQUEST, "navigation refused"))
-}
-
-/// Replaces the current history entry's URL (removes `code` and `state` after a callback,
-/// so a reload or a shared link cannot replay them).
-pub fn replace_url(url: &str) -> SdkResult<()> {
-    window()?
-        .history()
-        .and_then(|h| h.replace_state_with_url(&JsValue::NULL, "", Some(url)))
-        .map_err(|_| SdkError::new(codes::INVALID_REQUEST, "history.replaceState refused"))
-}
-
-/// A Worker answer: the status and the body text.
-pub struct Answer {
-    pub status: u16,
-    pub text: String,
-}
-
-fn network(e: JsValue) -> SdkError {
-    let detail = e
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_else(|| "request failed".into());
-    SdkError::new(codes::NETWORK_ERROR, detail)
-}
-
-/// `fetch` with the project header and an optional JSON body.
-pub async fn fetch(
-    method: &str,
-    url: &str,
-    project_id: &str,
-    body: Option<&str>,
-) -> SdkResult<Answer> {
-    let headers = js_sys::Object::new();
-    let set = |k: &str, v: &str| js_sys::Reflect::set(&headers, &k.into(), &v.into()).map(|_| ());
-    set("project-id", project_id).map_err(network)?;
-    let init = web_sys::RequestInit::new();
-    init.set_method(method);
-    if let Some(body) = body {
-        set("content-type", "application/json").map_err(network)?;
-        init.set_body(&JsValue::from_str(body));
-    }
-    init.set_headers(&headers);
-    let promise = window()?.fetch_with_str_and_init(url, &init);
-    let resp: web_sys::Response = JsFuture::from(promise)
-        .await
-        .map_err(network)?
-        .unchecked_into();
-    let text = JsFuture::from(resp.text().map_err(network)?)
-        .await
-        .map_err(network)?;
-    Ok(Answer {
-        status: resp.status(),
-        text: text.as_string().unwrap_or_default(),
-    })
 }

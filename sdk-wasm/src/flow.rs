@@ -54,10 +54,16 @@ impl FlowRecord {
     /// values and a number), prefixed with a format version.
     fn encode(&self) -> String {
         let verifier = self.code_verifier.as_deref().unwrap_or_default();
-        format!(
-            "kith1\n{}\n{}\n{verifier}\n{}\n{}",
-            self.provider, self.redirect_uri, self.nonce, self.created_at_ms
-        )
+        let created = decimal(self.created_at_ms);
+        [
+            "kith1",
+            &self.provider,
+            &self.redirect_uri,
+            verifier,
+            &self.nonce,
+            &created,
+        ]
+        .join("\n")
     }
 
     fn decode(text: &str) -> Option<Self> {
@@ -88,8 +94,23 @@ pub struct ProviderFacts<'a> {
     pub scopes: &'a [String],
 }
 
+/// A number in decimal, without `core::fmt` (which would weigh more than this crate).
+fn decimal(mut n: u64) -> String {
+    let mut digits = Vec::new();
+    loop {
+        // n % 10 < 10: the digit is ASCII.
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    String::from_utf8(digits).unwrap_or_default()
+}
+
 fn flow_key(project_id: &str, state: &str) -> String {
-    format!("kith.flow.{project_id}.{state}")
+    ["kith.flow.", project_id, ".", state].concat()
 }
 
 /// Starts a sign-in: makes verifier, state and nonce from `random` (96 CSPRNG bytes), stores

@@ -209,10 +209,14 @@ fn fail(code: ErrorCode, detail: impl Into<String>) -> Error {
 
 /// Lowercase hex SHA-256 of a raw nonce (for [`NonceCheck::Sha256Hex`]).
 pub fn sha256_hex(raw: &str) -> String {
-    Sha256::digest(raw.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    // Without `format!`: the browser SDK links this and stays free of `core::fmt`.
+    let hex = |n: u8| char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 });
+    let mut out = String::with_capacity(64);
+    for b in Sha256::digest(raw.as_bytes()) {
+        out.push(hex(b >> 4));
+        out.push(hex(b & 0x0f));
+    }
+    out
 }
 
 /// Validates an id_token (OIDC Core 3.1.3.7) and returns its claims with proof.

@@ -12,7 +12,10 @@ use serde::Deserialize;
 use std::fmt;
 
 /// `application/x-www-form-urlencoded` encoding of one component (WHATWG URL standard).
+/// (Written without `format!`: the browser SDK links this and stays free of `core::fmt`.)
 pub fn form_encode(value: &str) -> String {
+    // A nibble is 0-15: the digit is computed, not looked up.
+    let hex = |n: u8| char::from(if n < 10 { b'0' + n } else { b'A' + n - 10 });
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         match b {
@@ -20,18 +23,27 @@ pub fn form_encode(value: &str) -> String {
                 out.push(char::from(b))
             }
             b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
+            _ => {
+                out.push('%');
+                out.push(hex(b >> 4));
+                out.push(hex(b & 0x0f));
+            }
         }
     }
     out
 }
 
 fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(&form_encode(k));
+        out.push('=');
+        out.push_str(&form_encode(v));
+    }
+    out
 }
 
 /// The parameters of an authorization request with PKCE (S256), state and nonce.
@@ -63,7 +75,11 @@ pub fn authorization_url(req: &AuthorizationRequest<'_>) -> String {
     } else {
         '?'
     };
-    format!("{}{sep}{query}", req.authorization_endpoint)
+    let mut url = String::with_capacity(req.authorization_endpoint.len() + 1 + query.len());
+    url.push_str(req.authorization_endpoint);
+    url.push(sep);
+    url.push_str(&query);
+    url
 }
 
 /// How the client authenticates at the token endpoint (RFC 6749 section 2.3.1).
