@@ -253,17 +253,8 @@ async fn api(
             let body: login::LoginBody = json_body(&body_bytes(req).await?)?;
             let provider = config.enabled_provider(&body.provider)?;
             let granted = login::login(env, &db, project, provider, body, now).await?;
-            let keys = keys::load(env).await?;
-            let issuer = issuer(env, req)?;
-            let grant = session::Grant {
-                issuer: &issuer,
-                project,
-                session_id: &granted.session_id,
-                amr: &granted.amr,
-                now,
-            };
             json_response(
-                &session::issue(&keys, &grant, granted.user, granted.refresh_token).await?,
+                &session::answer(env, req, project, granted, now).await?,
                 200,
             )
         }
@@ -272,16 +263,8 @@ async fn api(
             let keys = keys::load(env).await?;
             let rotated =
                 signin::refresh(&db, project, &body.refresh_token, &keys.refresh_key, now).await?;
-            let issuer = issuer(env, req)?;
-            let grant = session::Grant {
-                issuer: &issuer,
-                project,
-                session_id: &rotated.session_id,
-                amr: &rotated.amr,
-                now,
-            };
             json_response(
-                &session::issue(&keys, &grant, rotated.user, rotated.refresh_token).await?,
+                &session::answer(env, req, project, rotated, now).await?,
                 200,
             )
         }

@@ -201,13 +201,5 @@ async fn finish(
         nonce: Some(nonce),
     };
     let granted = login_form(env, db, project, p, form, apple_user, now).await?;
-    let issuer = crate::issuer(env, req)?;
-    let grant = session::Grant {
-        issuer: &issuer,
-        project,
-        session_id: &granted.session_id,
-        amr: &granted.amr,
-        now,
-    };
-    session::issue(&keys, &grant, granted.user, granted.refresh_token).await
+    session::answer(env, req, project, granted, now).await
 }

@@ -4,6 +4,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::keys::Keys;
 use crate::model::{Project, SessionOut, UserOut};
+use crate::signin::Granted;
 use crate::webcrypto::WebCryptoVerifier;
 use kith_claims::{Alg, SignatureVerifier, UnverifiedJws};
 use serde::Deserialize;
@@ -49,6 +50,27 @@ pub async fn issue(
         refresh_token,
         user,
     })
+}
+
+/// The session answer for a granted sign-in or refresh: the access token signed for `project`
+/// with Kith's issuer (`KITH_ISSUER`, or the request's origin).
+pub async fn answer(
+    env: &worker::Env,
+    req: &worker::Request,
+    project: &Project,
+    granted: Granted,
+    now: i64,
+) -> ApiResult<SessionOut> {
+    let keys = crate::keys::load(env).await?;
+    let issuer = crate::issuer(env, req)?;
+    let grant = Grant {
+        issuer: &issuer,
+        project,
+        session_id: &granted.session_id,
+        amr: &granted.amr,
+        now,
+    };
+    issue(&keys, &grant, granted.user, granted.refresh_token).await
 }
 
 /// The claims of a verified Kith access token that the Worker acts on.

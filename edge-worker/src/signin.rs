@@ -173,14 +173,6 @@ pub async fn complete_sign_in<D: Db>(
     }
 }
 
-/// A rotated session.
-pub struct Rotated {
-    pub user: UserOut,
-    pub session_id: String,
-    pub refresh_token: String,
-    pub amr: String,
-}
-
 /// `POST /api/auth/refresh`: rotates `token` (see `repo::refresh` for the grace rule).
 pub async fn refresh<D: Db>(
     db: &D,
@@ -188,7 +180,7 @@ pub async fn refresh<D: Db>(
     token: &str,
     successor_key: &[u8],
     now: i64,
-) -> ApiResult<Rotated> {
+) -> ApiResult<Granted> {
     if token.is_empty() || token.len() > 256 {
         return Err(ApiError::InvalidRefreshToken);
     }
@@ -203,7 +195,7 @@ pub async fn refresh<D: Db>(
     )
     .await?
     .ok_or(ApiError::InvalidRefreshToken)?;
-    Ok(Rotated {
+    Ok(Granted {
         user: refreshed.user,
         session_id: refreshed.session_id,
         refresh_token: successor,
