@@ -99,6 +99,11 @@ pub async fn load_config<D: Db>(db: &D, pid: &str, rate: Option<(&str, i64)>) ->
         stmt(PROVIDERS_SQL, [pid.into()]),
     ];
     if let Some((key, window)) = rate {
+        // Counters of windows older than an hour are dead weight: pruned in the same batch.
+        batch.push(stmt(
+            "DELETE FROM rate_limits WHERE project_id = ?1 AND window_start < ?2",
+            [pid.into(), (window - 3600).into()],
+        ));
         batch.push(stmt(
             "INSERT INTO rate_limits (project_id, key, window_start, count) \
              SELECT ?1, ?2, ?3, 1 WHERE EXISTS (SELECT 1 FROM projects WHERE id = ?1) \
@@ -113,7 +118,7 @@ pub async fn load_config<D: Db>(db: &D, pid: &str, rate: Option<(&str, i64)>) ->
     let project_rows = results.next().unwrap_or_default();
     let provider_rows = results.next().unwrap_or_default();
     let rate_count = results
-        .next()
+        .nth(1) // after the prune
         .and_then(|r| r.first().and_then(|r| int(r, "count")));
     let project = project_from(project_rows.first().ok_or(ApiError::ProjectNotFound)?)?;
     let providers = provider_rows

@@ -647,3 +647,28 @@ fn a_failure_midway_through_the_sign_in_batch_leaves_no_partial_user_identity_or
     ))
     .is_ok());
 }
+
+#[test]
+fn rate_limit_counters_of_past_windows_are_pruned() {
+    let w = world();
+    for ip in ["1.1.1.1", "2.2.2.2", "3.3.3.3"] {
+        block_on(repo::load_config(
+            &w.db,
+            PID,
+            Some((&format!("signin:{ip}"), NOW)),
+        ))
+        .unwrap();
+    }
+    assert_eq!(w.count("rate_limits"), 3);
+    block_on(repo::load_config(
+        &w.db,
+        PID,
+        Some(("signin:9.9.9.9", NOW + 3660)),
+    ))
+    .unwrap();
+    assert_eq!(
+        w.count("rate_limits"),
+        1,
+        "only the current window's counter is left"
+    );
+}
