@@ -7,7 +7,6 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::net;
-use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use kith_claims::jwks_cache::{decide, ttl_from_cache_control, CacheState, JwksAction};
 use kith_claims::JwkSet;
 use std::cell::RefCell;
@@ -32,12 +31,9 @@ impl From<FetchError> for ApiError {
     }
 }
 
-type Pending = Shared<LocalBoxFuture<'static, Result<JwkSet, FetchError>>>;
-
 struct Entry {
     set: Option<JwkSet>,
     state: CacheState,
-    pending: Option<Pending>,
 }
 
 thread_local! {
@@ -111,10 +107,23 @@ async fn fetch(uri: String, now: i64, bypass: bool) -> Result<JwkSet, FetchError
     Ok(set)
 }
 
-/// The key set to verify a token whose header names `kid` (or none).
-pub async fn keys_for(uri: &str, now: i64, kid: Option<&str>) -> ApiResult<JwkSet> {
-    let (action, cached, fresh) = CACHE.with(|c| {
-        let cache = c.borrow();
+/// How long a request waits for another request's fetch before fetching itself.
+const JOIN_WAIT_MS: u64 = 5_000;
+/// How often a waiting request looks at the cache.
+const JOIN_POLL_MS: u64 = 10;
+
+/// A fetch flagged in flight for longer than this was abandoned (its request cancelled).
+const STALE_FETCH_SECS: i64 = 10;
+
+/// The policy's decision for this lookup, the cached set, and whether it is fresh.
+fn lookup(uri: &str, now: i64, kid: Option<&str>) -> (JwksAction, Option<JwkSet>, bool) {
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        if let Some(e) = cache.get_mut(uri) {
+            if e.state.in_flight && now - e.state.last_attempt_at > STALE_FETCH_SECS {
+                e.state.in_flight = false;
+            }
+        }
         let entry = cache.get(uri);
         let cached = entry.and_then(|e| e.set.clone());
         let known = match (&cached, kid) {
@@ -124,46 +133,56 @@ pub async fn keys_for(uri: &str, now: i64, kid: Option<&str>) -> ApiResult<JwkSe
         };
         let fresh = entry.is_some_and(|e| now < e.state.expires_at);
         (decide(entry.map(|e| &e.state), now, known), cached, fresh)
+    })
+}
+
+/// The key set to verify a token whose header names `kid` (or none).
+///
+/// Requests never await each other's promises (Workers cancels a request that waits on I/O
+/// begun by another request): a request that finds a fetch in flight polls the isolate cache
+/// with its own timer until that fetch lands, and fetches itself after [`JOIN_WAIT_MS`].
+pub async fn keys_for(uri: &str, now: i64, kid: Option<&str>) -> ApiResult<JwkSet> {
+    let (mut action, mut cached, mut fresh) = lookup(uri, now, kid);
+    let mut waited = 0;
+    while action == JwksAction::JoinInFlight && waited < JOIN_WAIT_MS {
+        worker::Delay::from(std::time::Duration::from_millis(JOIN_POLL_MS)).await;
+        waited += JOIN_POLL_MS;
+        if !CACHE.with(|c| c.borrow().get(uri).is_some_and(|e| e.state.in_flight)) {
+            (action, cached, fresh) = lookup(uri, now, kid);
+            if action == JwksAction::Fetch {
+                // The fetch we waited for left no usable keys: do not stampede the provider.
+                return match cached {
+                    Some(set) => Ok(set),
+                    None => Err(ApiError::ProviderUnavailable(format!(
+                        "{uri}: the key fetch failed"
+                    ))),
+                };
+            }
+        }
+    }
+    if action == JwksAction::UseCached {
+        return cached
+            .ok_or_else(|| ApiError::ProviderUnavailable(format!("{uri}: no keys cached")));
+    }
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        let entry = cache.entry(uri.to_owned()).or_insert(Entry {
+            set: None,
+            state: CacheState {
+                fetched_at: 0,
+                expires_at: 0,
+                last_attempt_at: now,
+                in_flight: true,
+            },
+        });
+        entry.state.last_attempt_at = now;
+        entry.state.in_flight = true;
     });
-    let pending = match action {
-        JwksAction::UseCached => {
-            return cached
-                .ok_or_else(|| ApiError::ProviderUnavailable(format!("{uri}: no keys cached")))
-        }
-        JwksAction::JoinInFlight => {
-            CACHE.with(|c| c.borrow().get(uri).and_then(|e| e.pending.clone()))
-        }
-        JwksAction::Fetch => None,
-    };
-    let pending = match pending {
-        Some(p) => p,
-        None => {
-            // A fresh set that lacks the kid means rotation: go to the provider itself.
-            let p: Pending = fetch(uri.to_owned(), now, fresh).boxed_local().shared();
-            CACHE.with(|c| {
-                let mut cache = c.borrow_mut();
-                let entry = cache.entry(uri.to_owned()).or_insert(Entry {
-                    set: None,
-                    state: CacheState {
-                        fetched_at: 0,
-                        expires_at: 0,
-                        last_attempt_at: now,
-                        in_flight: true,
-                    },
-                    pending: None,
-                });
-                entry.state.last_attempt_at = now;
-                entry.state.in_flight = true;
-                entry.pending = Some(p.clone());
-            });
-            p
-        }
-    };
-    let result = pending.await;
+    // A fresh set that lacks the kid means rotation: go to the provider itself.
+    let result = fetch(uri.to_owned(), now, fresh).await;
     CACHE.with(|c| {
         if let Some(entry) = c.borrow_mut().get_mut(uri) {
             entry.state.in_flight = false;
-            entry.pending = None;
         }
     });
     match (result, cached) {

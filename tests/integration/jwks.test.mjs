@@ -58,3 +58,21 @@ test("a JWKS answer that is not a key set is refused as invalid_social_login, no
   await f.putProvider("oidc:broken", "kith-es", { jwks_uri: `${f.op.issuer}/.well-known/openid-configuration` });
   await f.assertRefusedWithoutWrites("oidc:broken", await f.signInAtOp("kith-es", "alice-unverified"));
 });
+
+test("50 simultaneous sign-ins with a cold key cache all succeed on one JWKS fetch", async () => {
+  const { startForge } = await import("../support/forge.mjs");
+  const cold = await startForge();
+  try {
+    const pid = await f.createProject();
+    await f.putProviderIn(pid, "oidc:cold-crowd", cold.provider("app"));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        f.api(pid, "POST", "/api/auth/login/social", { body: { provider: "oidc:cold-crowd", id_token: cold.token({ aud: "app", sub: `c${i}` }) } }),
+      ),
+    );
+    assert.deepEqual([...new Set(answers.map((a) => a.status))], [200], JSON.stringify(answers.find((a) => a.status !== 200)?.body));
+    assert.equal(cold.jwksHits, 1, "one fetch shared by the waiting requests");
+  } finally {
+    await cold.close();
+  }
+});
