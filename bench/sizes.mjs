@@ -64,4 +64,18 @@ const kith = rows.at(-1);
 console.log("| SDK (login-capable import, esbuild --minify) | raw KB | gzip KB | brotli KB | gzip vs Kith |");
 console.log("|---|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.name} | ${kb(r.raw)} | ${kb(r.gzip)} | ${kb(r.brotli)} | ${(r.gzip / kith.gzip).toFixed(2)}x |`);
-writeFileSync(join(root, "target", "bench-sizes.json"), JSON.stringify(rows, null, 2));
+
+// The Worker bundle as Cloudflare would receive it (wrangler's own count), against the limits.
+const dry = execFileSync(join(root, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", join(work, "dist")], {
+  cwd: join(root, "edge-worker"),
+  encoding: "utf8",
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+});
+const upload = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(dry);
+const worker = upload ? { raw_kib: Number(upload[1]), gzip_kib: Number(upload[2]) } : null;
+if (worker) {
+  console.log("\n| Worker bundle (wrangler deploy --dry-run) | KiB | share of the free plan's 3 MiB (gzip) | share of the paid plan's 10 MiB (gzip) |");
+  console.log("|---|---|---|---|");
+  console.log(`| upload, gzip | ${worker.gzip_kib} (raw ${worker.raw_kib}) | ${((worker.gzip_kib / 3072) * 100).toFixed(1)} % | ${((worker.gzip_kib / 10240) * 100).toFixed(1)} % |`);
+}
+writeFileSync(join(root, "target", "bench-sizes.json"), JSON.stringify({ sdk: rows, worker }, null, 2));
