@@ -2,7 +2,7 @@
 // needs the wasm (createNonce), in a fresh page each run, plus createClient alone.
 // `node bench/startup.mjs [runs]` after `npm run build`. Prints min/median/max in ms.
 import http from "node:http";
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, dirname, extname, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchBrowser } from "../tests/support/browser.mjs";
@@ -53,3 +53,5 @@ console.log(`| SDK start-up in headless Chromium (${runs} fresh pages, loopback,
 console.log("|---|---|");
 console.log(`| import + createClient | ${stat(samples.createClient)} |`);
 console.log(`| import + createClient + first wasm call (fetch, compile, instantiate) | ${stat(samples.firstWasmCall)} |`);
+mkdirSync(join(root, "target"), { recursive: true });
+writeFileSync(join(root, "target", "bench-startup.json"), JSON.stringify({ runs, samples_ms: samples }, null, 2));

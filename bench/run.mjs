@@ -1,0 +1,46 @@
+// `npm run bench`: every Kith benchmark in one run on this machine, after a build. Writes
+// target/bench/report.md (the tables) and target/bench/report.json (the raw figures).
+// Peers and tools are installed from the registries by the benchmarks themselves.
+//   npm run bench            (native, sizes, start-up, load: about 10 minutes)
+//   npm run bench -- quick   (load with 1 run of 2 s)
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { cpus, totalmem, release } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const quick = process.argv.includes("quick");
+const out = join(root, "target", "bench");
+mkdirSync(out, { recursive: true });
+const run = (cmd, args, cwd = root) => {
+  console.error(`==> ${cmd} ${args.join(" ")}`);
+  return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 });
+};
+
+execFileSync("sh", [join(root, "scripts", "build.sh")], { cwd: root, stdio: "inherit" });
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node.js ${process.version}, ${run("rustc", ["--version"]).trim()}`;
+
+const sections = [];
+const raw = { machine, date: new Date().toISOString() };
+
+const native = run("cargo", ["run", "--release", "-q"], join(root, "bench", "native"));
+sections.push(["id_token verification, native: kith-claims vs jsonwebtoken", native.split("\n").filter((l) => l.startsWith("|")).join("\n")]);
+raw.native = JSON.parse(/raw: (.*)$/m.exec(native)?.[1] ?? "null");
+
+sections.push(["SDK and Worker sizes", run("node", [join(root, "bench", "sizes.mjs")]).trim()]);
+raw.sizes = JSON.parse(readFileSync(join(root, "target", "bench-sizes.json"), "utf8"));
+
+sections.push(["SDK start-up in headless Chromium", run("node", [join(root, "bench", "startup.mjs"), "7"]).trim()]);
+raw.startup = JSON.parse(readFileSync(join(root, "target", "bench-startup.json"), "utf8"));
+
+const loadArgs = quick ? ["1", "2"] : ["5", "3"];
+sections.push(["Sign-in and refresh under load (wrangler dev, local D1)", run("node", [join(root, "bench", "load.mjs"), ...loadArgs]).trim()]);
+raw.load = JSON.parse(readFileSync(join(root, "target", "bench-load.json"), "utf8"));
+
+const md = [`# Kith benchmark report`, "", `${raw.date} — ${machine}`, "", ...sections.flatMap(([t, body]) => [`## ${t}`, "", body, ""])].join("\n");
+writeFileSync(join(out, "report.md"), md);
+writeFileSync(join(out, "report.json"), JSON.stringify(raw, null, 2));
+console.log(md);
+console.error(`\nwritten: ${join(out, "report.md")} and report.json`);
+if (!existsSync(join(out, "report.md"))) process.exit(1);
