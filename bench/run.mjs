@@ -28,6 +28,9 @@ const native = run("cargo", ["run", "--release", "-q"], join(root, "bench", "nat
 sections.push(["id_token verification, native: kith-claims vs jsonwebtoken", native.split("\n").filter((l) => l.startsWith("|")).join("\n")]);
 raw.native = JSON.parse(/raw: (.*)$/m.exec(native)?.[1] ?? "null");
 
+sections.push(["id_token signature checks inside workerd: crypto.subtle floor vs jose", run("node", [join(root, "bench", "workerd-verify.mjs"), "7", "500"]).trim()]);
+raw.workerdVerify = JSON.parse(readFileSync(join(root, "target", "bench-workerd-verify.json"), "utf8"));
+
 sections.push(["SDK and Worker sizes", run("node", [join(root, "bench", "sizes.mjs")]).trim()]);
 raw.sizes = JSON.parse(readFileSync(join(root, "target", "bench-sizes.json"), "utf8"));
 
