@@ -67,7 +67,12 @@ async function main() {
   const m = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE], {
     cwd: join(ROOT, "edge-worker"), env: quietEnv, encoding: "utf8",
   });
-  if (m.status !== 0) throw new Error(`migrations failed:\n${m.stdout}\n${m.stderr}`);
+  if (m.status !== 0) {
+    throw new Error(
+      `applying the D1 migrations to the local state in ${STATE} failed (output below). If that state ` +
+        `was made by an older, incompatible schema, delete the folder to start afresh.\n${m.stdout}\n${m.stderr}`,
+    );
+  }
 
   const redirectUri = `${DEMO_ORIGIN}/`;
   const op = await startOp({
