@@ -173,6 +173,23 @@ pub(crate) fn issuer(env: &Env, req: &Request) -> ApiResult<String> {
     }
 }
 
+/// The verified claims of the request's `Authorization: Bearer` access token.
+async fn bearer(
+    env: &Env,
+    req: &Request,
+    project: &Project,
+    now: i64,
+) -> ApiResult<session::AccessClaims> {
+    let keys = keys::load(env).await?;
+    session::bearer(
+        &keys,
+        req.headers().get("authorization")?.as_deref(),
+        project,
+        now,
+    )
+    .await
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RefreshBody {
@@ -269,14 +286,7 @@ async fn api(
             )
         }
         (Method::Post, ["logout"]) => {
-            let keys = keys::load(env).await?;
-            let claims = session::bearer(
-                &keys,
-                req.headers().get("authorization")?.as_deref(),
-                project,
-                now,
-            )
-            .await?;
+            let claims = bearer(env, req, project, now).await?;
             let bytes = body_bytes(req).await?;
             let body: LogoutBody = if bytes.is_empty() {
                 LogoutBody::default()
@@ -296,14 +306,7 @@ async fn api(
             no_content()
         }
         (Method::Get, ["user"]) => {
-            let keys = keys::load(env).await?;
-            let claims = session::bearer(
-                &keys,
-                req.headers().get("authorization")?.as_deref(),
-                project,
-                now,
-            )
-            .await?;
+            let claims = bearer(env, req, project, now).await?;
             let user = repo::session_user(&db, &project.id, &claims.sid, &claims.sub, now)
                 .await?
                 .ok_or_else(|| ApiError::InvalidToken("session revoked or expired".into()))?;

@@ -189,19 +189,12 @@ impl SigningKey {
 
     /// Signs `claims` as a compact JWS (ES256, raw `r || s` signature).
     pub async fn sign_jwt(&self, claims: &Value) -> ApiResult<String> {
-        let header = json!({"alg": "ES256", "typ": "JWT", "kid": self.kid});
-        let input = format!(
-            "{}.{}",
-            b64::encode(header.to_string()),
-            b64::encode(claims.to_string())
-        );
-        let promise = subtle()?.sign_with_object_and_u8_array(
-            &js(&json!({"name": "ECDSA", "hash": "SHA-256"}))?,
+        sign_es256(
             &self.key,
-            input.as_bytes(),
-        )?;
-        let sig = js_sys::Uint8Array::new(&JsFuture::from(promise).await?).to_vec();
-        Ok(format!("{input}.{}", b64::encode(sig)))
+            &json!({"alg": "ES256", "typ": "JWT", "kid": self.kid}),
+            claims,
+        )
+        .await
     }
 }
 

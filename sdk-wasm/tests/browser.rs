@@ -17,18 +17,22 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const PID: &str = "6f0c5b8e-2d1a-4c3b-9e7f-0a1b2c3d4e5f";
 
-fn start(store: &WebStorage, now: f64) -> (String, String) {
-    let scopes = vec!["openid".to_owned()];
-    let facts = ProviderFacts {
+const SCOPES: &[String] = &[];
+
+fn facts() -> ProviderFacts<'static> {
+    ProviderFacts {
         provider: "oidc:dev",
         client_id: "c",
         authorization_endpoint: "https://op.example/auth",
-        scopes: &scopes,
-    };
+        scopes: SCOPES,
+    }
+}
+
+fn start(store: &WebStorage, now: f64) -> (String, String) {
     let url = begin(
         store,
         PID,
-        &facts,
+        &facts(),
         "https://app.example/",
         &random_bytes().unwrap(),
         now,
@@ -113,17 +117,10 @@ fn full_session_storage_is_storage_unavailable_not_a_crash() {
             i += 1;
         }
     }
-    let scopes = vec!["openid".to_owned()];
-    let facts = ProviderFacts {
-        provider: "oidc:dev",
-        client_id: "c",
-        authorization_endpoint: "https://op.example/auth",
-        scopes: &scopes,
-    };
     let err = begin(
         &store,
         PID,
-        &facts,
+        &facts(),
         "https://app.example/",
         &random_bytes().unwrap(),
         0.0,
