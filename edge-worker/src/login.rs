@@ -467,7 +467,14 @@ pub async fn login_form(
     let email_trusted = profile.email_trusted(&claims);
     // Microsoft's `sub` is pairwise per application; `oid` is the account's id in its tenant
     // and survives app re-registrations: key on (tid, oid) when present.
-    let subject = match (kind, &claims.tid, claims_oid(&id_token)) {
+    let subject = match (
+        kind,
+        &claims.tid,
+        claims
+            .oid
+            .as_deref()
+            .filter(|o| kith_claims::profile::guid_like(o)),
+    ) {
         (ProviderKind::Microsoft, Some(tid), Some(oid)) => format!("{tid}:{oid}"),
         _ => claims.sub.clone(),
     };
@@ -483,13 +490,4 @@ pub async fn login_form(
         replay_keys,
     };
     complete_sign_in(db, project, provider, &identity, &fresh()?, now).await
-}
-
-/// The `oid` claim of a token that already passed validation.
-fn claims_oid(id_token: &str) -> Option<String> {
-    let jws = UnverifiedJws::parse(id_token).ok()?;
-    let v: serde_json::Value = serde_json::from_slice(jws.payload()).ok()?;
-    let oid = v.get("oid")?.as_str()?;
-    (!oid.is_empty() && oid.len() <= 64 && oid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
-        .then(|| oid.to_owned())
 }

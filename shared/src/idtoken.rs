@@ -148,6 +148,9 @@ pub struct IdTokenClaims {
     /// Microsoft: the tenant id.
     #[serde(default)]
     pub tid: Option<String>,
+    /// Microsoft: the account's object id in its tenant (stable across app registrations).
+    #[serde(default)]
+    pub oid: Option<String>,
     /// Microsoft: "email domain owner verified" (optional claim).
     #[serde(default, deserialize_with = "loose_bool")]
     pub xms_edov: Option<bool>,

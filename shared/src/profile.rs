@@ -21,6 +21,12 @@ pub enum ProviderKind {
 /// Microsoft's consumer (personal account) tenant.
 pub const MICROSOFT_CONSUMER_TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
 
+/// Whether `id` looks like a Microsoft tenant or object id (hex digits and `-`, at most 64):
+/// nothing else may go into an issuer URL or an identity key.
+pub fn guid_like(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
+
 /// How `iss` is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IssuerRule {
@@ -55,9 +61,7 @@ impl IssuerRule {
                     return false;
                 };
                 // A tenant id is a GUID: never let it smuggle path characters into the issuer.
-                let guid_like = !tid.is_empty()
-                    && tid.len() <= 64
-                    && tid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+                let guid_like = guid_like(tid);
                 let tenant_ok = match tenants {
                     TenantPolicy::Any => true,
                     TenantPolicy::Organizations => tid != MICROSOFT_CONSUMER_TENANT,
@@ -194,10 +198,7 @@ impl ProviderProfile {
                 "consumers" => {
                     IssuerRule::Exact(vec![format!("{base}/{MICROSOFT_CONSUMER_TENANT}/v2.0")])
                 }
-                id if !id.is_empty()
-                    && id.len() <= 64
-                    && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') =>
-                {
+                id if guid_like(id) => {
                     IssuerRule::Exact(vec![format!("{base}/{}/v2.0", id.to_ascii_lowercase())])
                 }
                 _ => return Err(Error::new(
