@@ -1,7 +1,7 @@
 // `npm run bench`: every Kith benchmark in one run on this machine, after a build. Writes
 // target/bench/report.md (the tables) and target/bench/report.json (the raw figures).
 // Peers and tools are installed from the registries by the benchmarks themselves.
-//   npm run bench            (native, sizes, start-up, load: about 10 minutes)
+//   npm run bench            (native, workerd, sizes, start-up, load: about 15 minutes)
 //   npm run bench -- quick   (load with 1 run of 2 s)
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
@@ -28,8 +28,11 @@ const native = run("cargo", ["run", "--release", "-q"], join(root, "bench", "nat
 sections.push(["id_token verification, native: kith-claims vs jsonwebtoken", native.split("\n").filter((l) => l.startsWith("|")).join("\n")]);
 raw.native = JSON.parse(/raw: (.*)$/m.exec(native)?.[1] ?? "null");
 
-sections.push(["id_token signature checks inside workerd: crypto.subtle floor vs jose", run("node", [join(root, "bench", "workerd-verify.mjs"), "7", "500"]).trim()]);
+sections.push(["id_token checks inside workerd: Kith vs the crypto.subtle floor vs jose", run("node", [join(root, "bench", "workerd-verify.mjs"), "7", "500"]).trim()]);
 raw.workerdVerify = JSON.parse(readFileSync(join(root, "target", "bench-workerd-verify.json"), "utf8"));
+
+sections.push(["Sign-in and refresh handlers inside workerd: CPU time, floor, D1 round trips", run("node", [join(root, "bench", "workerd-handler.mjs"), "7", "200"]).trim()]);
+raw.workerdHandler = JSON.parse(readFileSync(join(root, "target", "bench-workerd-handler.json"), "utf8"));
 
 sections.push(["SDK and Worker sizes", run("node", [join(root, "bench", "sizes.mjs")]).trim()]);
 raw.sizes = JSON.parse(readFileSync(join(root, "target", "bench-sizes.json"), "utf8"));
@@ -38,7 +41,7 @@ sections.push(["SDK start-up in headless Chromium", run("node", [join(root, "ben
 raw.startup = JSON.parse(readFileSync(join(root, "target", "bench-startup.json"), "utf8"));
 
 const loadArgs = quick ? ["1", "2"] : ["5", "3"];
-sections.push(["Sign-in and refresh under load (wrangler dev, local D1)", run("node", [join(root, "bench", "load.mjs"), ...loadArgs]).trim()]);
+sections.push(["Sign-in and refresh under load: Kith (wrangler dev and bare workerd, local D1) beside Better Auth (node + SQLite)", run("node", [join(root, "bench", "load.mjs"), ...loadArgs]).trim()]);
 raw.load = JSON.parse(readFileSync(join(root, "target", "bench-load.json"), "utf8"));
 
 const md = [`# Kith benchmark report`, "", `${raw.date} — ${machine}`, "", ...sections.flatMap(([t, body]) => [`## ${t}`, "", body, ""])].join("\n");

@@ -22,7 +22,12 @@ export const DEMO_PROJECT = "6f0c5b8e-2d1a-4c3b-9e7f-0a1b2c3d4e5f";
 const DEMO_ORIGIN = `http://127.0.0.1:${DEMO_PORT}`;
 const WORKER_URL = `http://127.0.0.1:${WORKER_PORT}`;
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
-const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" };
+// wrangler writes a debug log of every DevTools event of the Worker (D1 answers included) to
+// ~/.config/.wrangler/logs whatever --log-level says: keep it with the local state instead.
+const quietEnv = {
+  ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true",
+  WRANGLER_LOG_PATH: join(STATE, "logs"),
+};
 
 const stoppers = [];
 let stopping = false;

@@ -8,6 +8,8 @@ export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 # Chromium and the tests' temporary directories stay inside target/ and are removed here.
 export TMPDIR="$ROOT/target/tmp"
 rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
+# wrangler's debug logs (every DevTools event) go there too, not to ~/.config/.wrangler/logs.
+export WRANGLER_LOG_PATH="$TMPDIR/wrangler-logs"
 
 step() { echo; echo "==> $*"; }
 

@@ -91,6 +91,15 @@ async fn query<D: Db>(
         .unwrap_or_default())
 }
 
+/// Prunes a project's rate-limit counters of past windows (in the configuration batch).
+pub const PURGE_RATE_LIMITS: &str =
+    "DELETE FROM rate_limits WHERE project_id = ?1 AND window_start < ?2";
+/// Prunes a project's expired single-use keys (in every sign-in batch).
+pub const PURGE_USED_TOKENS: &str =
+    "DELETE FROM used_tokens WHERE project_id = ?1 AND expires_at < ?2";
+/// Prunes expired server-driven sign-in states (when one starts).
+pub const PURGE_OAUTH_STATES: &str = "DELETE FROM oauth_states WHERE expires_at < ?1";
+
 /// One round trip: the project, its providers, and (with `rate`) the rate-limit counter
 /// `(key, window_start)` incremented.
 pub async fn load_config<D: Db>(db: &D, pid: &str, rate: Option<(&str, i64)>) -> ApiResult<Config> {
@@ -101,7 +110,7 @@ pub async fn load_config<D: Db>(db: &D, pid: &str, rate: Option<(&str, i64)>) ->
     if let Some((key, window)) = rate {
         // Counters of windows older than an hour are dead weight: pruned in the same batch.
         batch.push(stmt(
-            "DELETE FROM rate_limits WHERE project_id = ?1 AND window_start < ?2",
+            PURGE_RATE_LIMITS,
             [pid.into(), (window - 3600).into()],
         ));
         batch.push(stmt(
@@ -226,10 +235,7 @@ pub async fn sign_in<D: Db>(db: &D, s: &SignIn<'_>) -> ApiResult<SignInOutcome> 
     const KEY: &str = "project_id = ?1 AND provider = ?2 AND subject = ?3";
     let key = || -> Vec<Value> { vec![s.project_id.into(), s.provider.into(), s.subject.into()] };
     let with = |extra: Vec<Value>| -> Vec<Value> { key().into_iter().chain(extra).collect() };
-    let mut batch: Vec<Stmt> = vec![stmt(
-        "DELETE FROM used_tokens WHERE project_id = ?1 AND expires_at < ?2",
-        [s.project_id.into(), s.now.into()],
-    )];
+    let mut batch: Vec<Stmt> = vec![stmt(PURGE_USED_TOKENS, [s.project_id.into(), s.now.into()])];
     for (k, expires) in s.replay_keys {
         batch.push(stmt(
             "INSERT INTO used_tokens (project_id, key, expires_at) VALUES (?1, ?2, ?3)",
@@ -634,7 +640,7 @@ pub async fn create_oauth_state<D: Db>(
     expires_at: i64,
 ) -> ApiResult<()> {
     db.batch(vec![
-        stmt("DELETE FROM oauth_states WHERE expires_at < ?1", [(expires_at - 3600).into()]),
+        stmt(PURGE_OAUTH_STATES, [(expires_at - 3600).into()]),
         stmt(
             "INSERT INTO oauth_states (state_hash, project_id, provider, redirect_to, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             [state_hash.into(), pid.into(), provider.into(), redirect_to.into(), expires_at.into()],

@@ -86,9 +86,17 @@ fn import_form(key: &Jwk) -> Value {
     }
 }
 
+/// An imported verification key with its `verify` algorithm object, ready for the next call.
+#[derive(Clone)]
+struct ReadyKey {
+    key: CryptoKey,
+    verify_alg: js_sys::Object,
+}
+
 thread_local! {
-    /// Imported verification keys, by (alg, key material): importKey costs ~15 µs.
-    static VERIFY_KEYS: RefCell<HashMap<String, CryptoKey>> = RefCell::new(HashMap::new());
+    /// Imported verification keys, by (alg, key material): importKey costs ~15 µs, and the
+    /// lookup builds nothing (no JSON, no base64) on the hot path.
+    static VERIFY_KEYS: RefCell<HashMap<(Alg, KeyMaterial), ReadyKey>> = RefCell::new(HashMap::new());
 }
 
 /// The WebCrypto implementation of kith-claims' [`SignatureVerifier`].
@@ -109,6 +117,26 @@ impl SignatureVerifier for WebCryptoVerifier {
     }
 }
 
+async fn ready_key(alg: Alg, key: &Jwk) -> ApiResult<ReadyKey> {
+    let id = (alg, key.material().clone());
+    if let Some(ready) = VERIFY_KEYS.with(|m| m.borrow().get(&id).cloned()) {
+        return Ok(ready);
+    }
+    let (import_alg, verify_alg) = verify_params(alg);
+    let ready = ReadyKey {
+        key: import_jwk(&import_form(key), &import_alg, &["verify"]).await?,
+        verify_alg: js(&verify_alg)?,
+    };
+    VERIFY_KEYS.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() > 256 {
+            m.clear();
+        }
+        m.insert(id, ready.clone());
+    });
+    Ok(ready)
+}
+
 async fn webcrypto_verify(
     alg: Alg,
     key: &Jwk,
@@ -118,27 +146,10 @@ async fn webcrypto_verify(
     if alg == Alg::Es256 && signature.len() != 64 {
         return Ok(false);
     }
-    let form = import_form(key);
-    let cache_key = format!("{alg}:{form}");
-    let (import_alg, verify_alg) = verify_params(alg);
-    let cached = VERIFY_KEYS.with(|m| m.borrow().get(&cache_key).cloned());
-    let crypto_key = match cached {
-        Some(k) => k,
-        None => {
-            let k = import_jwk(&form, &import_alg, &["verify"]).await?;
-            VERIFY_KEYS.with(|m| {
-                let mut m = m.borrow_mut();
-                if m.len() > 256 {
-                    m.clear();
-                }
-                m.insert(cache_key, k.clone());
-            });
-            k
-        }
-    };
+    let ready = ready_key(alg, key).await?;
     let promise = subtle()?.verify_with_object_and_u8_array_and_u8_array(
-        &js(&verify_alg)?,
-        &crypto_key,
+        &ready.verify_alg,
+        &ready.key,
         signature,
         message,
     )?;

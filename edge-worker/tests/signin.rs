@@ -667,3 +667,30 @@ fn rate_limit_counters_of_past_windows_are_pruned() {
         "only the current window's counter is left"
     );
 }
+
+#[test]
+fn every_purge_uses_an_index() {
+    // Purges run inside sign-in batches; a scan would make every sign-in cost grow with the
+    // table (bench/workerd-handler.mjs caught the used-token purge walking a project's keys).
+    let db = Sqlite::with_migrations().unwrap();
+    for (sql, params) in [
+        (repo::PURGE_RATE_LIMITS, 2),
+        (repo::PURGE_USED_TOKENS, 2),
+        (repo::PURGE_OAUTH_STATES, 1),
+    ] {
+        let args = (0..params).map(|i| kith_worker::db::Value::Int(i + 1));
+        let explain = kith_worker::db::stmt(format!("EXPLAIN QUERY PLAN {sql}"), args);
+        let rows = block_on(db.batch(vec![explain])).unwrap().remove(0);
+        let plan: Vec<String> = rows
+            .iter()
+            .filter_map(|row| kith_worker::db::text(row, "detail"))
+            .collect();
+        assert!(
+            !plan.is_empty()
+                && plan
+                    .iter()
+                    .all(|d| d.starts_with("SEARCH") && d.contains('<')),
+            "{sql}: {plan:?}"
+        );
+    }
+}

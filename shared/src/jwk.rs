@@ -17,7 +17,7 @@ pub const MAX_KEYS: usize = 64;
 pub const MAX_JWKS_LEN: usize = 64 * 1024;
 
 /// The key material of a public JWK, decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum KeyMaterial {
     /// RSA public key: big-endian modulus and exponent, without leading zeros.
     Rsa { n: Vec<u8>, e: Vec<u8> },

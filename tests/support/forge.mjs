@@ -10,6 +10,14 @@ export async function startForge() {
   const jwk = { ...publicKey.export({ format: "jwk" }), kid, alg: "ES256", use: "sig" };
   let jwksHits = 0;
   const server = http.createServer((req, res) => {
+    if (req.url === "/.well-known/openid-configuration") {
+      // For peers that configure a provider by discovery (the Better Auth benchmark).
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(JSON.stringify({
+        issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`,
+        response_types_supported: ["code", "id_token"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["ES256"],
+      }));
+    }
     if (req.url.startsWith("/jwks")) {
       jwksHits++;
       res.writeHead(200, { "content-type": "application/json", "cache-control": "public, max-age=3600" });

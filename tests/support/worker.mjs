@@ -26,16 +26,31 @@ export function migrationStatements() {
     );
 }
 
-export async function startWorker({ vars = {} } = {}) {
-  const script = join(WORKER, "build", "index.js");
+/**
+ * Starts the built Worker. `entry`, if given, is the source of an ES module that becomes the
+ * main module and imports the Worker as "./index.js" (benchmarks wrap it to observe it).
+ */
+export async function startWorker({ vars = {}, entry, persist } = {}) {
+  const build = join(WORKER, "build");
+  const script = join(build, "index.js");
   if (!existsSync(script)) throw new Error(`${script} is missing: run scripts/build.sh first`);
   const secrets = generateSecrets();
+  const code = entry
+    ? {
+        modulesRoot: build,
+        modules: [
+          { type: "ESModule", path: join(build, "entry.mjs"), contents: entry },
+          { type: "ESModule", path: script, contents: readFileSync(script, "utf8") },
+          { type: "CompiledWasm", path: join(build, "index_bg.wasm"), contents: readFileSync(join(build, "index_bg.wasm")) },
+        ],
+      }
+    : { modules: true, scriptPath: script, modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }] };
   const mf = new Miniflare({
-    modules: true,
-    scriptPath: script,
-    modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+    ...code,
     compatibilityDate: "2026-04-01",
     d1Databases: { DB: "kith-test" },
+    // In memory unless a directory is given (the load benchmark keeps D1 on disk, as wrangler dev).
+    ...(persist ? { d1Persist: persist } : {}),
     bindings: { ...secrets, ...vars },
     host: "127.0.0.1",
     port: 0,

@@ -1,0 +1,248 @@
+// CPU time of Kith's sign-in and refresh handlers inside workerd, against the floor of the
+// same work done by hand, and the D1 round trips each operation makes.
+//
+// - Kith: the built Worker (edge-worker/build) in workerd through Miniflare, with a local D1
+//   made from the migration files. A thin entry module wraps it to count D1 round trips:
+//   `env.DB` is handed over behind a Proxy that counts `batch`/`exec` calls per request (every
+//   query Kith makes goes through `batch`), reported in a response header.
+// - The floor: a Worker in the same runtime that does only the cryptography an operation cannot
+//   avoid: parse the body, one `crypto.subtle.verify` of the id_token and one ES256
+//   `crypto.subtle.sign` of an access token (login), or the sign alone (refresh). Keys are
+//   imported once, as Kith caches them. An empty handler gives the runtime's own cost.
+//
+// workerd freezes its clock while JavaScript runs, so CPU time is read from outside: the
+// workerd process's utime + stime (/proc/<pid>/stat) across N sequential requests, divided by
+// N. It includes workerd's HTTP handling for both sides and, for Kith, the local D1's SQLite
+// (which runs in the same process locally; on Cloudflare it runs in D1, outside the Worker's
+// CPU time), so Kith's figures are upper bounds.
+//
+//   node bench/workerd-handler.mjs [samples=7] [n=200]
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+import { startWorker } from "../tests/support/worker.mjs";
+import { startForge } from "../tests/support/forge.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SAMPLES = Number(process.argv[2] ?? 7);
+const N = Number(process.argv[3] ?? 200);
+const TICK_MS = 1000 / Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+
+/** workerd processes started by this process (Miniflare spawns one per instance). */
+function workerdPids() {
+  const pids = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (comm === "workerd" && ppid === process.pid) pids.push(Number(name));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+/** utime + stime of a process, in ms. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) * TICK_MS;
+}
+
+/** Starts something that spawns a workerd and returns [thing, its workerd pid]. */
+async function withPid(start) {
+  const before = new Set(workerdPids());
+  const thing = await start();
+  const pid = workerdPids().find((p) => !before.has(p));
+  if (!pid) throw new Error("could not find the workerd process");
+  return [thing, pid];
+}
+
+const stat = (v) => {
+  const s = [...v].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s.at(-1) };
+};
+
+/** Runs SAMPLES × N sequential requests; `next(i)` gives [url, body]. */
+async function measure(pid, next, check) {
+  const cpu = [];
+  const wall = [];
+  const trips = new Set();
+  for (let s = 0; s < SAMPLES; s++) {
+    const requests = Array.from({ length: N }, (_, i) => next(s * N + i));
+    const c0 = cpuMs(pid);
+    const t0 = process.hrtime.bigint();
+    for (const [url, body] of requests) {
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...body.headers }, body: body.json });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`${url}: ${res.status} ${text}`);
+      if (check) check(JSON.parse(text));
+      const t = res.headers.get("x-bench-d1-round-trips");
+      if (t !== null) trips.add(Number(t));
+    }
+    wall.push(Number(process.hrtime.bigint() - t0) / 1e6 / N);
+    cpu.push((cpuMs(pid) - c0) / N);
+  }
+  return { cpu: stat(cpu), wall: stat(wall), roundTrips: [...trips].sort() };
+}
+
+const COUNTING_ENTRY = `
+import Kith from "./index.js";
+// env.DB behind a Proxy that counts round trips (batch/exec) for this request only.
+const counting = (db, count) => new Proxy(db, {
+  get(target, prop) {
+    const value = Reflect.get(target, prop);
+    if (prop === "batch" || prop === "exec") return (...args) => { count.n++; return value.apply(target, args); };
+    if (typeof value === "function" && prop !== "constructor") return value.bind(target);
+    return value;
+  },
+});
+export default {
+  async fetch(request, env, ctx) {
+    const count = { n: 0 };
+    const DB = counting(env.DB, count);
+    const wrapped = new Proxy(env, { get: (target, prop) => (prop === "DB" ? DB : Reflect.get(target, prop)) });
+    const res = await Kith.prototype.fetch.call({ env: wrapped, ctx }, request);
+    const out = new Response(res.body, res);
+    out.headers.set("x-bench-d1-round-trips", String(count.n));
+    return out;
+  },
+};`;
+
+const FLOOR = `
+const ES256 = { name: "ECDSA", hash: "SHA-256" };
+const P256 = { name: "ECDSA", namedCurve: "P-256" };
+const enc = new TextEncoder();
+const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/=+$/, "").replace(/\\+/g, "-").replace(/\\//g, "_");
+const unb64 = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+let keys;
+async function accessToken(sub) {
+  const now = Math.floor(Date.now() / 1000);
+  const input = b64(enc.encode(JSON.stringify({ alg: "ES256", typ: "JWT", kid: "k" }))) + "." +
+    b64(enc.encode(JSON.stringify({ iss: "https://kith.example", sub, aud: "p", iat: now, exp: now + 900 })));
+  return input + "." + b64(await crypto.subtle.sign(ES256, keys.sign, enc.encode(input)));
+}
+export default {
+  async fetch(req, env) {
+    const url = new URL(req.url);
+    const path = url.pathname;
+    const body = await req.json();
+    // ?d1=N: N D1 round trips that do nothing (what local D1's plumbing costs by itself).
+    for (let i = 0; i < Number(url.searchParams.get("d1") ?? 0); i++) await env.DB.batch([env.DB.prepare("SELECT ?1 AS v").bind(i)]);
+    if (path === "/setup") {
+      keys = {
+        verify: await crypto.subtle.importKey("jwk", body.verify, P256, false, ["verify"]),
+        sign: await crypto.subtle.importKey("jwk", body.sign, P256, false, ["sign"]),
+      };
+      return Response.json({});
+    }
+    if (path === "/empty") return Response.json({});
+    if (path === "/verify-sign") {
+      const [h, p, s] = body.id_token.split(".");
+      if (!(await crypto.subtle.verify(ES256, keys.verify, unb64(s), enc.encode(h + "." + p)))) return new Response("bad", { status: 401 });
+      return Response.json({ access_token: await accessToken(JSON.parse(new TextDecoder().decode(unb64(p))).sub) });
+    }
+    return Response.json({ access_token: await accessToken(body.refresh_token.slice(0, 8)) });
+  },
+};`;
+
+const forge = await startForge();
+const results = {};
+try {
+  // Kith, wrapped to count round trips.
+  const [kith, kithPid] = await withPid(() => startWorker({ entry: COUNTING_ENTRY }));
+  try {
+    const pid = randomUUID();
+    const put = async (path, body) => {
+      const res = await kith.admin("PUT", path, body);
+      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    };
+    await put(`/admin/projects/${pid}`, { name: "Bench", settings: { sign_in_per_minute: 100000, refresh_per_minute: 100000 } });
+    await put(`/admin/projects/${pid}/providers/oidc%3Aforge`, forge.provider("app"));
+    const headers = { "project-id": pid };
+    const login = `${kith.url}/api/auth/login/social`;
+    // The load benchmark's token: ES256, a fresh nonce, a verified email.
+    const loginBody = (sub) => {
+      const nonce = randomUUID();
+      const idToken = forge.token({ aud: "app", sub, nonce, claims: { email: `${sub}@example.com`, email_verified: true, name: sub } });
+      return { headers, json: JSON.stringify({ provider: "oidc:forge", id_token: idToken, nonce }) };
+    };
+    const signIn = async (sub) => {
+      const res = await fetch(login, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: loginBody(sub).json });
+      if (res.status !== 200) throw new Error(`sign-in: ${res.status} ${await res.text()}`);
+      return res.json();
+    };
+    const accounts = Array.from({ length: 100 }, (_, i) => `user-${i}`);
+    const sessions = [];
+    for (const sub of accounts) await signIn(sub); // sign-ups, and warm-up (JWKS, keys, JIT)
+    for (let i = 0; i < SAMPLES * N; i++) sessions.push((await signIn(accounts[i % accounts.length])).refresh_token);
+    const hasSession = (b) => {
+      if (typeof b.access_token !== "string" || typeof b.refresh_token !== "string") throw new Error("no session in the answer");
+    };
+    results.kith = {
+      "login (returning user)": await measure(kithPid, (i) => [login, loginBody(accounts[i % accounts.length])], hasSession),
+      "login (new user)": await measure(kithPid, () => [login, loginBody(`new-${randomUUID()}`)], hasSession),
+      refresh: await measure(kithPid, (i) => [`${kith.url}/api/auth/refresh`, { headers, json: JSON.stringify({ refresh_token: sessions[i] }) }], hasSession),
+    };
+  } finally {
+    await kith.close();
+  }
+
+  // The floor, in the same runtime.
+  const [floor, floorPid] = await withPid(async () => {
+    const mf = new Miniflare({ modules: true, script: FLOOR, compatibilityDate: "2026-04-01", d1Databases: { DB: "floor" }, host: "127.0.0.1", port: 0 });
+    await mf.ready;
+    return mf;
+  });
+  try {
+    const url = (await floor.ready).origin;
+    const jwks = await (await fetch(`${forge.issuer}/jwks`)).json();
+    const { generateKeyPairSync } = await import("node:crypto");
+    const signing = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
+    await fetch(`${url}/setup`, { method: "POST", body: JSON.stringify({ verify: jwks.keys[0], sign: signing }) });
+    const token = (sub) => ({ json: JSON.stringify({ id_token: forge.token({ aud: "app", sub }) }) });
+    const hasToken = (b) => {
+      if (typeof b.access_token !== "string") throw new Error("no token");
+    };
+    await measure(floorPid, () => [`${url}/verify-sign`, token("warm")], hasToken); // warm-up
+    results.floor = {
+      "empty handler": await measure(floorPid, () => [`${url}/empty`, { json: "{}" }]),
+      "two empty D1 round trips": await measure(floorPid, () => [`${url}/empty?d1=2`, { json: "{}" }]),
+      "verify + sign": await measure(floorPid, (i) => [`${url}/verify-sign`, token(`u${i}`)], hasToken),
+      "verify + sign + 2 D1": await measure(floorPid, (i) => [`${url}/verify-sign?d1=2`, token(`u${i}`)], hasToken),
+      sign: await measure(floorPid, (i) => [`${url}/sign`, { json: JSON.stringify({ refresh_token: `r${i}-${randomUUID()}` }) }], hasToken),
+      "sign + 2 D1": await measure(floorPid, (i) => [`${url}/sign?d1=2`, { json: JSON.stringify({ refresh_token: `r${i}-${randomUUID()}` }) }], hasToken),
+    };
+  } finally {
+    await floor.dispose();
+  }
+} finally {
+  await forge.close();
+}
+
+const f = (s, d = 2) => `${s.min.toFixed(d)} / ${s.median.toFixed(d)} / ${s.max.toFixed(d)}`;
+const rows = [
+  ["login (returning user)", "verify + sign"],
+  ["login (new user)", "verify + sign"],
+  ["refresh", "sign"],
+];
+console.log("| operation inside workerd | Kith CPU ms (min / median / max) | D1 round trips | floor: crypto only, CPU ms | Kith / floor | floor: crypto + 2 empty D1 round trips, CPU ms | Kith / floor with D1 | Kith wall ms (median) |");
+console.log("|---|---|---|---|---|---|---|---|");
+for (const [op, fl] of rows) {
+  const k = results.kith[op];
+  const [bare, withD1] = [results.floor[fl], results.floor[`${fl} + 2 D1`]];
+  const ratio = (r) => (k.cpu.median / r.cpu.median).toFixed(2);
+  console.log(`| ${op} | ${f(k.cpu)} | ${k.roundTrips.join(", ")} | ${fl}: ${f(bare.cpu)} | ${ratio(bare)} | ${f(withD1.cpu)} | ${ratio(withD1)} | ${k.wall.median.toFixed(2)} |`);
+}
+for (const [name, what] of [["empty handler", "the runtime's own cost per request"], ["two empty D1 round trips", "local D1's plumbing alone"]]) {
+  const r = results.floor[name];
+  console.log(`| ${name} (${what}) | | ${name.includes("D1") ? 2 : 0} | ${f(r.cpu)} | | | | ${r.wall.median.toFixed(2)} |`);
+}
+mkdirSync(join(here, "..", "target"), { recursive: true });
+writeFileSync(join(here, "..", "target", "bench-workerd-handler.json"), JSON.stringify({ samples: SAMPLES, n: N, tickMs: TICK_MS, results }, null, 2));

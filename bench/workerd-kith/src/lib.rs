@@ -1,0 +1,51 @@
+//! The id_token check the Worker runs on every sign-in, exported for a benchmark: the header
+//! is parsed for its `kid` (as `login::verify_id_token` does), then `validate_id_token` walks
+//! OIDC Core 3.1.3.7 with signatures checked by the Worker's own WebCrypto verifier.
+#![forbid(unsafe_code)]
+
+use kith_claims::{
+    validate_id_token, Alg, Expectations, IssuerRule, JwkSet, NonceCheck, TypRule, UnverifiedJws,
+};
+use kith_worker::webcrypto::WebCryptoVerifier;
+use wasm_bindgen::prelude::*;
+
+/// Validates `token` `n` times against `jwks` (a JWKS document) and returns how many passed:
+/// a benchmark that does not check every result measures nothing.
+#[wasm_bindgen]
+pub async fn verify_n(
+    token: String,
+    jwks: String,
+    issuer: String,
+    audience: String,
+    nonce: String,
+    now: f64,
+    n: u32,
+) -> Result<u32, JsError> {
+    let keys = JwkSet::parse(jwks.as_bytes()).map_err(|e| JsError::new(&e.to_string()))?;
+    let expect = Expectations {
+        issuer: IssuerRule::Exact(vec![issuer]),
+        client_ids: vec![audience],
+        algorithms: vec![Alg::Rs256, Alg::Es256],
+        nonce: NonceCheck::Exact(nonce),
+        leeway_secs: 60,
+        max_age_secs: 600,
+        typ: TypRule::JwtOrAbsent,
+        hosted_domain: None,
+    };
+    // Whole seconds, as the Worker's clock gives them.
+    let now = now as i64;
+    let mut passed = 0;
+    for _ in 0..n {
+        let kid_known = UnverifiedJws::parse(&token)
+            .map(|jws| jws.header().kid.is_some())
+            .unwrap_or(false);
+        if kid_known
+            && validate_id_token(&token, &keys, &expect, now, &WebCryptoVerifier)
+                .await
+                .is_ok()
+        {
+            passed += 1;
+        }
+    }
+    Ok(passed)
+}
