@@ -18,6 +18,13 @@ use browser::WebStorage;
 use error::SdkError;
 use wasm_bindgen::prelude::*;
 
+/// The module's allocator: `lol_alloc`'s free list behind a spin lock (safe to construct; the
+/// lock is never contended in a single-threaded page).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+
 fn set(obj: &js_sys::Object, key: &str, value: &JsValue) {
     // Setting a property on a fresh plain object cannot fail.
     let _ = js_sys::Reflect::set(obj, &key.into(), value);
