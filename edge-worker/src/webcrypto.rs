@@ -241,10 +241,8 @@ pub async fn import_apple_key(pem: &str) -> ApiResult<CryptoKey> {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
-    use base64::Engine;
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|_| bad())?;
+    use base64ct::Encoding;
+    let der = base64ct::Base64::decode_vec(&body).map_err(|_| bad())?;
     let data = js_sys::Uint8Array::from(der.as_slice());
     let promise = subtle()?
         .import_key_with_object(

@@ -4,28 +4,20 @@
 //! bits are refused, so each byte string has exactly one accepted encoding. Without this, a
 //! signature could be "flipped" into an equivalent spelling and bypass replay caches keyed on
 //! the token text.
+//!
+//! The codec is RustCrypto's `base64ct`: constant-time, so encoding or decoding a secret (a PKCE
+//! verifier, a refresh token, a key) leaks nothing through timing, and strict by construction.
 
-use base64::alphabet::URL_SAFE;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::Engine;
-
-const STRICT: GeneralPurpose = GeneralPurpose::new(
-    &URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
-        .with_decode_allow_trailing_bits(false),
-);
+use base64ct::{Base64UrlUnpadded, Encoding};
 
 /// Encodes bytes as unpadded base64url.
 pub fn encode(bytes: impl AsRef<[u8]>) -> String {
-    STRICT.encode(bytes)
+    Base64UrlUnpadded::encode_string(bytes.as_ref())
 }
 
 /// Decodes canonical unpadded base64url; `None` on any deviation.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
-    STRICT.decode(text).ok()
+    Base64UrlUnpadded::decode_vec(text).ok()
 }
 
 #[cfg(test)]

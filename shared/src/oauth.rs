@@ -7,7 +7,7 @@
 //! answer (section 5.1 / 5.2).
 
 use crate::error::{Error, ErrorCode, Result};
-use base64::Engine;
+use base64ct::Encoding;
 use serde::Deserialize;
 use std::fmt;
 
@@ -147,7 +147,7 @@ impl TokenRequest<'_> {
                     form_encode(self.client_id),
                     form_encode(self.client_secret)
                 );
-                let encoded = base64::engine::general_purpose::STANDARD.encode(user_pass);
+                let encoded = base64ct::Base64::encode_string(user_pass.as_bytes());
                 headers.push(("authorization", format!("Basic {encoded}")));
             }
             ClientAuth::Post => {
@@ -317,8 +317,8 @@ mod tests {
             .iter()
             .find(|(k, _)| *k == "authorization")
             .map(|(_, v)| v.clone());
-        let expected = base64::engine::general_purpose::STANDARD.encode("a+b:p%3Aw");
-        assert_eq!(auth, Some(format!("Basic {expected}")));
+        // base64("a+b:p%3Aw"): RFC 6749 2.3.1 form-encodes id and secret before Basic.
+        assert_eq!(auth.as_deref(), Some("Basic YStiOnAlM0F3"));
         assert!(!req.body.contains("client_secret"));
         assert!(!format!("{req:?}").contains("p:w"));
     }
