@@ -17,6 +17,9 @@ export type KithErrorCode =
   | "origin_not_allowed"
   | "invalid_refresh_token"
   | "invalid_token"
+  | "identity_already_linked"
+  | "last_identity"
+  | "identity_not_found"
   | "not_found"
   | (string & {});
 

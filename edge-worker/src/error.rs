@@ -40,6 +40,12 @@ pub enum ApiError {
     InvalidToken(String),
     /// 404 `user_not_found` (admin).
     UserNotFound,
+    /// 409 `identity_already_linked`: the provider account belongs to another user.
+    IdentityAlreadyLinked,
+    /// 422 `last_identity`: unlinking would leave the user no way to sign in.
+    LastIdentity,
+    /// 404 `identity_not_found`: the user has no identity of this provider.
+    IdentityNotFound,
     /// 401 `unauthorized`: missing or wrong admin token.
     Unauthorized,
     /// 404 `not_found`: no such route.
@@ -69,7 +75,9 @@ impl ApiError {
             | Self::InvalidRefreshToken
             | Self::InvalidToken(_) => 401,
             Self::EmailVerificationRequired(_) | Self::SignupDisabled | Self::SignInDisabled => 403,
-            Self::EmailInUse => 409,
+            Self::EmailInUse | Self::IdentityAlreadyLinked => 409,
+            Self::LastIdentity => 422,
+            Self::IdentityNotFound => 404,
             Self::RateLimited => 429,
             Self::UserNotFound => 404,
             Self::ProviderUnavailable(_) => 503,
@@ -94,6 +102,9 @@ impl ApiError {
             Self::InvalidRefreshToken => "invalid_refresh_token",
             Self::InvalidToken(_) => "invalid_token",
             Self::UserNotFound => "user_not_found",
+            Self::IdentityAlreadyLinked => "identity_already_linked",
+            Self::LastIdentity => "last_identity",
+            Self::IdentityNotFound => "identity_not_found",
             Self::ProviderUnavailable(_) => "provider_unavailable",
             Self::Unauthorized => "unauthorized",
             Self::OriginNotAllowed(_) => "origin_not_allowed",
@@ -128,6 +139,13 @@ impl ApiError {
                 "The access token is missing, invalid, expired or revoked.".into()
             }
             Self::UserNotFound => "No such user in this project.".into(),
+            Self::IdentityAlreadyLinked => {
+                "This provider account is already linked to another user.".into()
+            }
+            Self::LastIdentity => {
+                "This is the account's only sign-in method; link another before removing it.".into()
+            }
+            Self::IdentityNotFound => "The account has no identity of this provider.".into(),
             Self::ProviderUnavailable(_) => {
                 "The identity provider could not be reached; try again.".into()
             }

@@ -219,7 +219,8 @@ async fn api(
     }
     let now = now_secs();
     let limited = match (&method, rest) {
-        (Method::Post, ["login", "social"]) => Some("signin"),
+        // Linking proves a provider account exactly as a sign-in does: same limit.
+        (Method::Post, ["login", "social"] | ["identities"]) => Some("signin"),
         (Method::Post, ["refresh"]) => Some("refresh"),
         _ => None,
     };
@@ -312,9 +313,32 @@ async fn api(
                 .ok_or_else(|| ApiError::InvalidToken("session revoked or expired".into()))?;
             json_response(&user, 200)
         }
-        (_, ["providers"] | ["login", "social"] | ["refresh"] | ["logout"] | ["user"]) => {
-            Err(ApiError::MethodNotAllowed)
+        (Method::Post, ["identities"]) => {
+            let claims = bearer(env, req, project, now).await?;
+            let body: login::LoginBody = json_body(&body_bytes(req).await?)?;
+            let provider = config.enabled_provider(&body.provider)?;
+            let user_id = (claims.sub.as_str(), claims.sid.as_str());
+            let user = login::link(env, &db, project, provider, body, user_id, now).await?;
+            json_response(&user, 200)
         }
+        (Method::Delete, ["identities", provider]) => {
+            let claims = bearer(env, req, project, now).await?;
+            let provider = kith_claims::oauth::percent_decode(provider);
+            let change =
+                repo::unlink_identity(&db, &project.id, &claims.sub, &claims.sid, &provider, now)
+                    .await?;
+            json_response(&signin::identity_answer(change)?, 200)
+        }
+        (
+            _,
+            ["providers"]
+            | ["login", "social"]
+            | ["refresh"]
+            | ["logout"]
+            | ["user"]
+            | ["identities"]
+            | ["identities", _],
+        ) => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NotFound),
     }
 }

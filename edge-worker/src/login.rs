@@ -416,6 +416,54 @@ pub async fn login_form(
     apple_user: Option<serde_json::Value>,
     now: i64,
 ) -> ApiResult<Granted> {
+    let identity = prove(env, provider, form, apple_user, now).await?;
+    complete_sign_in(db, project, provider, &identity, &fresh()?, now).await
+}
+
+/// `POST /api/auth/identities`: proves a provider account with a sign-in body, exactly as a
+/// sign-in does (same forms, checks and single use), and links it to the signed-in user.
+pub async fn link(
+    env: &Env,
+    db: &D1,
+    project: &Project,
+    provider: &Provider,
+    body: LoginBody,
+    user: (&str, &str),
+    now: i64,
+) -> ApiResult<crate::model::UserOut> {
+    if body.user.is_some() {
+        return Err(bad("\"user\" is only read on a first Apple sign-in"));
+    }
+    let form = parse_form(body, project)?;
+    let identity = prove(env, provider, form, None, now).await?;
+    let (user_id, sid) = user;
+    let change = crate::repo::link_identity(
+        db,
+        &crate::repo::Link {
+            project_id: &project.id,
+            user_id,
+            sid,
+            provider: &provider.name,
+            subject: &identity.subject,
+            email: identity.email.as_deref(),
+            email_verified: identity.email_trusted,
+            replay_keys: &identity.replay_keys,
+            now,
+        },
+    )
+    .await?;
+    crate::signin::identity_answer(change)
+}
+
+/// Verifies what the provider says about the account: the id_token (signature and OIDC Core
+/// 3.1.3.7, single use) or, for OAuth2 providers, their API after the code exchange.
+async fn prove(
+    env: &Env,
+    provider: &Provider,
+    form: Form,
+    apple_user: Option<serde_json::Value>,
+    now: i64,
+) -> ApiResult<VerifiedIdentity> {
     let kind = ProviderKind::of(&provider.name)
         .ok_or_else(|| ApiError::ProviderNotEnabled(provider.name.clone()))?;
     let profile = profile_for(provider)?;
@@ -437,7 +485,7 @@ pub async fn login_form(
                     ProviderKind::GitHub => github_identity(provider, &tokens.access_token).await?,
                     _ => facebook_identity(env, provider, &tokens.access_token).await?,
                 };
-                let identity = VerifiedIdentity {
+                return Ok(VerifiedIdentity {
                     subject: api.subject,
                     email: api
                         .email
@@ -447,8 +495,7 @@ pub async fn login_form(
                     name: api.name,
                     picture: api.picture,
                     replay_keys: vec![],
-                };
-                return complete_sign_in(db, project, provider, &identity, &fresh()?, now).await;
+                });
             }
             let id_token = tokens.id_token.ok_or_else(|| {
                 ApiError::InvalidSocialLogin("token response has no id_token".into())
@@ -478,7 +525,7 @@ pub async fn login_form(
         (ProviderKind::Microsoft, Some(tid), Some(oid)) => format!("{tid}:{oid}"),
         _ => claims.sub.clone(),
     };
-    let identity = VerifiedIdentity {
+    Ok(VerifiedIdentity {
         subject,
         email: claims
             .email
@@ -488,6 +535,5 @@ pub async fn login_form(
         name: apple_name(apple_user.as_ref()).or(claims.name),
         picture: claims.picture,
         replay_keys,
-    };
-    complete_sign_in(db, project, provider, &identity, &fresh()?, now).await
+    })
 }

@@ -202,3 +202,16 @@ pub async fn refresh<D: Db>(
         amr: refreshed.amr.into_iter().next().unwrap_or_default(),
     })
 }
+
+/// The answer to a link or unlink: the user, or the refusal as its stable error.
+pub fn identity_answer(change: repo::IdentityChange) -> ApiResult<UserOut> {
+    match change {
+        repo::IdentityChange::Done(user) => Ok(user),
+        repo::IdentityChange::SessionGone => {
+            Err(ApiError::InvalidToken("session revoked or expired".into()))
+        }
+        repo::IdentityChange::OwnedByAnother => Err(ApiError::IdentityAlreadyLinked),
+        repo::IdentityChange::LastIdentity => Err(ApiError::LastIdentity),
+        repo::IdentityChange::NotLinked => Err(ApiError::IdentityNotFound),
+    }
+}
