@@ -1,5 +1,5 @@
 // The SDK in a real browser against the real Worker (wrangler dev) and oidc-provider:
-// id_token sign-in, errors as KithError, one refresh for two tabs, sign-out across tabs.
+// id_token sign-in, errors as KithError, one refresh for two tabs, sign-out across tabs, linking.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startStack } from "../support/stack.mjs";
@@ -148,5 +148,33 @@ test("auto-refresh waits while the browser is offline and refreshes once it is b
   }
   await page.waitForFunction(() => window.kithEvents.some((e) => e[0] === "TOKEN_REFRESHED"), null, { timeout: 10_000 });
   assert.equal(refreshes.length - before, 1);
+  await page.close();
+});
+
+test("linkIdentity attaches a second provider to the signed-in user and unlinkIdentity keeps the last one", async () => {
+  // A second provider in the demo project: the same dev OP under another name, as a second
+  // OIDC tenant would be.
+  const cfg = await (await fetch(`${stack.demo}/config.json`)).json();
+  const discovery = await (await fetch(`${stack.op}/.well-known/openid-configuration`)).json();
+  const put = await fetch(`${stack.worker}/admin/projects/${cfg.projectId}/providers/oidc%3Asecond`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${stack.adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ client_id: "kith-demo", issuer: discovery.issuer, authorization_endpoint: discovery.authorization_endpoint, token_endpoint: discovery.token_endpoint, jwks_uri: discovery.jwks_uri }),
+  });
+  assert.equal(put.status, 200, await put.text());
+  const page = await openTab();
+  await client(page);
+  const [n1, n2] = [randomToken(), randomToken()];
+  const [first, second] = [await demoIdToken("alice", n1), await demoIdToken("alice", n2)];
+  const result = await page.evaluate(async ({ first, second, n1, n2 }) => {
+    const codeOf = async (p) => p.then(() => "ok", (e) => e.code);
+    const session = await window.kith.signInWithSocial({ provider: "oidc:dev", id_token: first, nonce: n1 });
+    const linked = await window.kith.linkIdentity({ provider: "oidc:second", id_token: second, nonce: n2 });
+    const afterUnlink = await window.kith.unlinkIdentity({ provider: "oidc:dev" });
+    const last = await codeOf(window.kith.unlinkIdentity({ provider: "oidc:second" }));
+    const providers = (u) => u.identities.map((i) => i.provider).sort();
+    return { same: linked.id === session.user.id, linked: providers(linked), afterUnlink: providers(afterUnlink), last };
+  }, { first, second, n1, n2 });
+  assert.deepEqual(result, { same: true, linked: ["oidc:dev", "oidc:second"], afterUnlink: ["oidc:second"], last: "last_identity" });
   await page.close();
 });
