@@ -228,6 +228,31 @@ pub enum SignInOutcome {
     Refused(LinkDecision),
 }
 
+/// The start of a batch that makes an id_token and a nonce single-use: expired keys pruned,
+/// these keys inserted (a key already present fails the whole batch, see [`consuming`]).
+fn single_use(pid: &str, now: i64, keys: &[(String, i64)]) -> Vec<Stmt> {
+    let mut batch = vec![stmt(PURGE_USED_TOKENS, [pid.into(), now.into()])];
+    for (k, expires) in keys {
+        batch.push(stmt(
+            "INSERT INTO used_tokens (project_id, key, expires_at) VALUES (?1, ?2, ?3)",
+            [pid.into(), k.into(), (*expires).into()],
+        ));
+    }
+    batch
+}
+
+/// Runs a batch that starts with [`single_use`]: a replayed key rolls it all back and is
+/// refused as `invalid_social_login`.
+async fn consuming<D: Db>(db: &D, batch: Vec<Stmt>) -> ApiResult<Vec<Vec<Row>>> {
+    match db.batch(batch).await {
+        Ok(r) => Ok(r),
+        Err(DbError::Unique(m)) if m.contains("used_tokens") => Err(ApiError::InvalidSocialLogin(
+            "replayed nonce or id_token".into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// One round trip, one transaction: single-use keys, then find by (provider, subject), else
 /// create or link per the precomputed decisions (the SQL only picks the branch the database
 /// state selects), then open the session and read the user back.
@@ -235,13 +260,7 @@ pub async fn sign_in<D: Db>(db: &D, s: &SignIn<'_>) -> ApiResult<SignInOutcome> 
     const KEY: &str = "project_id = ?1 AND provider = ?2 AND subject = ?3";
     let key = || -> Vec<Value> { vec![s.project_id.into(), s.provider.into(), s.subject.into()] };
     let with = |extra: Vec<Value>| -> Vec<Value> { key().into_iter().chain(extra).collect() };
-    let mut batch: Vec<Stmt> = vec![stmt(PURGE_USED_TOKENS, [s.project_id.into(), s.now.into()])];
-    for (k, expires) in s.replay_keys {
-        batch.push(stmt(
-            "INSERT INTO used_tokens (project_id, key, expires_at) VALUES (?1, ?2, ?3)",
-            [s.project_id.into(), k.into(), (*expires).into()],
-        ));
-    }
+    let mut batch = single_use(s.project_id, s.now, s.replay_keys);
     let owner_clause =
         "SELECT 1 FROM users WHERE project_id = ?1 AND email = ?10 AND email_verified = 1";
     if let LinkDecision::Create { email_verified } = s.if_no_owner {
@@ -311,15 +330,7 @@ pub async fn sign_in<D: Db>(db: &D, s: &SignIn<'_>) -> ApiResult<SignInOutcome> 
         "SELECT id FROM users WHERE project_id = ?1 AND email = ?2 AND email_verified = 1",
         [s.project_id.into(), s.match_email.into()],
     ));
-    let results = match db.batch(batch).await {
-        Ok(r) => r,
-        Err(DbError::Unique(m)) if m.contains("used_tokens") => {
-            return Err(ApiError::InvalidSocialLogin(
-                "replayed nonce or id_token".into(),
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let results = consuming(db, batch).await?;
     let owner = results
         .get(read_at + 1)
         .and_then(|r| r.first())
@@ -504,13 +515,7 @@ pub enum IdentityChange {
 /// keys, the identity (only while the session is live; a no-op when it is already this
 /// user's), its owner and the user read back.
 pub async fn link_identity<D: Db>(db: &D, l: &Link<'_>) -> ApiResult<IdentityChange> {
-    let mut batch: Vec<Stmt> = vec![stmt(PURGE_USED_TOKENS, [l.project_id.into(), l.now.into()])];
-    for (k, expires) in l.replay_keys {
-        batch.push(stmt(
-            "INSERT INTO used_tokens (project_id, key, expires_at) VALUES (?1, ?2, ?3)",
-            [l.project_id.into(), k.into(), (*expires).into()],
-        ));
-    }
+    let mut batch = single_use(l.project_id, l.now, l.replay_keys);
     batch.push(stmt(
         "INSERT INTO identities (project_id, provider, subject, user_id, email, email_verified, linked_at) \
          SELECT ?1, ?2, ?3, ?4, ?7, ?8, ?6 WHERE EXISTS (SELECT 1 FROM sessions s WHERE s.id = ?5 AND s.user_id = ?4 \
@@ -541,15 +546,7 @@ pub async fn link_identity<D: Db>(db: &D, l: &Link<'_>) -> ApiResult<IdentityCha
             l.now.into(),
         ],
     ));
-    let results = match db.batch(batch).await {
-        Ok(r) => r,
-        Err(DbError::Unique(m)) if m.contains("used_tokens") => {
-            return Err(ApiError::InvalidSocialLogin(
-                "replayed nonce or id_token".into(),
-            ))
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let results = consuming(db, batch).await?;
     let owner = results
         .get(read_at)
         .and_then(|r| r.first())
