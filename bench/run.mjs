@@ -15,6 +15,7 @@ const out = join(root, "target", "bench");
 mkdirSync(out, { recursive: true });
 // wrangler's debug logs (every DevTools event) stay with the report, not in ~/.config.
 process.env.WRANGLER_LOG_PATH = join(out, "wrangler-logs");
+process.env.WRANGLER_HIDE_BANNER = "true"; // and no npm update check per wrangler command
 const run = (cmd, args, cwd = root) => {
   console.error(`==> ${cmd} ${args.join(" ")}`);
   return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 });

@@ -24,10 +24,48 @@ const WORKER_URL = `http://127.0.0.1:${WORKER_PORT}`;
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
 // wrangler writes a debug log of every DevTools event of the Worker (D1 answers included) to
 // ~/.config/.wrangler/logs whatever --log-level says: keep it with the local state instead.
+// No banner: it is what triggers wrangler's npm update check, whose request can keep a finished
+// command alive.
 const quietEnv = {
   ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true",
-  WRANGLER_LOG_PATH: join(STATE, "logs"),
+  WRANGLER_LOG_PATH: join(STATE, "logs"), WRANGLER_HIDE_BANNER: "true",
 };
+
+/**
+ * Runs a short wrangler command in its own process group; if it has not exited after
+ * `timeoutMs` (a wrangler that finished its work but is held open), the whole group is killed
+ * and the command is tried once more.
+ */
+async function wranglerOnce(args, timeoutMs = 30_000) {
+  for (let attempt = 1; ; attempt++) {
+    const child = spawn(WRANGLER, args, { cwd: join(ROOT, "edge-worker"), env: quietEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    // Stopped with everything else if the run command is stopped meanwhile.
+    const stopper = () => {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    };
+    stoppers.push(stopper);
+    const status = await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {}
+        resolve("timeout");
+      }, timeoutMs);
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
+    stoppers.splice(stoppers.indexOf(stopper), 1);
+    if (status !== "timeout" || attempt === 2) return { status, output };
+    log(`wrangler ${args.slice(0, 3).join(" ")} did not exit in ${timeoutMs / 1000} s; trying again`);
+  }
+}
 
 const stoppers = [];
 let stopping = false;
@@ -69,13 +107,11 @@ async function main() {
   );
 
   log("applying D1 migrations (local)");
-  const m = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE], {
-    cwd: join(ROOT, "edge-worker"), env: quietEnv, encoding: "utf8",
-  });
+  const m = await wranglerOnce(["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE]);
   if (m.status !== 0) {
     throw new Error(
       `applying the D1 migrations to the local state in ${STATE} failed (output below). If that state ` +
-        `was made by an older, incompatible schema, delete the folder to start afresh.\n${m.stdout}\n${m.stderr}`,
+        `was made by an older, incompatible schema, delete the folder to start afresh.\n${m.output}`,
     );
   }
 

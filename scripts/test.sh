@@ -10,6 +10,9 @@ export TMPDIR="$ROOT/target/tmp"
 rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
 # wrangler's debug logs (every DevTools event) go there too, not to ~/.config/.wrangler/logs.
 export WRANGLER_LOG_PATH="$TMPDIR/wrangler-logs"
+# No banner, so no npm update check (TMPDIR, its cache, is fresh each run): its request can hold
+# a finished wrangler command open.
+export WRANGLER_HIDE_BANNER=true
 
 step() { echo; echo "==> $*"; }
 

@@ -23,7 +23,19 @@ export async function startStack({ opPort = 9410, workerPort = 8797, demoPort = 
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
   const ready = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`stack did not start in 90s:\n${output}`)), 90_000);
+    const timer = setTimeout(() => {
+      // A stack that never became ready is stopped here: no test may leave it running.
+      // SIGTERM lets the run command stop what it started (wrangler runs in its own group).
+      child.removeAllListeners("exit");
+      const kill = (signal) => {
+        try {
+          process.kill(-child.pid, signal);
+        } catch {}
+      };
+      kill("SIGTERM");
+      setTimeout(() => kill("SIGKILL"), 10_000).unref();
+      reject(new Error(`stack did not start in 90s:\n${output}`));
+    }, 90_000);
     child.on("message", (m) => {
       if (m?.ready) {
         clearTimeout(timer);
@@ -38,7 +50,8 @@ export async function startStack({ opPort = 9410, workerPort = 8797, demoPort = 
   const d1 = (sql) => {
     const r = spawnSync(join(ROOT, "node_modules", ".bin", "wrangler"),
       ["d1", "execute", "DB", "--local", "--persist-to", state, "--json", "--command", sql],
-      { cwd: join(ROOT, "edge-worker"), encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } });
+      { cwd: join(ROOT, "edge-worker"), encoding: "utf8", timeout: 60_000, killSignal: "SIGKILL",
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", CI: "true" } });
     if (r.status !== 0) throw new Error(`d1 execute failed: ${r.stderr}`);
     return JSON.parse(r.stdout)[0].results;
   };
