@@ -11,7 +11,7 @@
 //
 //   node bench/load.mjs [runs=5] [seconds=3]
 import { createRequire } from "node:module";
-import { writeFileSync, mkdirSync, existsSync, mkdtempSync, rmSync, readdirSync, readFileSync } from "node:fs";
+import { writeFileSync, mkdirSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { startStack } from "../tests/support/stack.mjs";
 import { startForge } from "../tests/support/forge.mjs";
 import { startWorker } from "../tests/support/worker.mjs";
+import { descendants, cpuMs, summary } from "./proc.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const install = (dir, marker) => {
@@ -74,51 +75,6 @@ async function startBetterAuth(issuer) {
   };
 }
 
-/** Every live process under `root` (its children, their children, ...), by /proc. */
-function descendants(root) {
-  const children = new Map();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const st = readFileSync(`/proc/${name}/stat`, "utf8");
-      const ppid = Number(st.slice(st.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-    } catch {
-      // ended while we looked
-    }
-  }
-  const out = [];
-  const queue = [root];
-  while (queue.length) {
-    const pid = queue.shift();
-    for (const c of children.get(pid) ?? []) {
-      out.push(c);
-      queue.push(c);
-    }
-  }
-  return out;
-}
-const TICK_MS = 1000 / Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-/** utime + stime of these processes, in ms (processes that ended count as 0). */
-function cpuMs(pids) {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = f.slice(f.lastIndexOf(")") + 2).split(" ");
-      total += (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-    } catch {
-      // ended
-    }
-  }
-  return total;
-}
-
-const stat = (v) => {
-  const s = [...v].sort((a, b) => a - b);
-  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s.at(-1) };
-};
-
 /**
  * One autocannon run: `requests` are single-use {method, path, headers, body}; `pids` are the
  * server's processes, whose CPU time is divided by the requests served.
@@ -149,16 +105,16 @@ const PEER = "Better Auth";
 
 const forge = await startForge();
 const stack = await startStack({ opPort: 9440, workerPort: 8827, demoPort: 5213 });
-const stackPids = descendants(process.pid);
+const stackPids = descendants(process.pid).map((p) => p.pid);
 let peer;
 let bare;
 const bareState = mkdtempSync(join(tmpdir(), "kith-bench-d1-"));
 const results = [];
 try {
   peer = await startBetterAuth(forge.issuer);
-  const peerPids = [peer.pid, ...descendants(peer.pid)];
+  const peerPids = [peer.pid, ...descendants(peer.pid).map((p) => p.pid)];
   bare = await startWorker({ persist: bareState });
-  const barePids = descendants(process.pid).filter((p) => !stackPids.includes(p) && !peerPids.includes(p));
+  const barePids = descendants(process.pid).map((p) => p.pid).filter((p) => !stackPids.includes(p) && !peerPids.includes(p));
 
   // The same kind of token for every system: ES256, a fresh nonce, a verified email.
   const token = (sub) => {
@@ -258,7 +214,7 @@ try {
       for (const name of Object.keys(systems)) {
         const samples = [];
         for (let r = 0; r < RUNS; r++) samples.push(await run(systems[name].url, await make(name), c, systems[name].pids));
-        const row = { system: name, op, connections: c, rps: stat(samples.map((s) => s.rps)), p50: stat(samples.map((s) => s.p50)), p99: stat(samples.map((s) => s.p99)), errors: samples.reduce((t, s) => t + s.errors, 0), cpu: stat(samples.map((s) => s.cpu)) };
+        const row = { system: name, op, connections: c, rps: summary(samples.map((s) => s.rps)), p50: summary(samples.map((s) => s.p50)), p99: summary(samples.map((s) => s.p99)), errors: samples.reduce((t, s) => t + s.errors, 0), cpu: summary(samples.map((s) => s.cpu)) };
         results.push(row);
         console.error(`${name} ${op} c=${c}: ${row.rps.median} req/s, ${row.cpu.median.toFixed(2)} ms CPU/request, ${row.errors} errors`);
       }

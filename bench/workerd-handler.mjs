@@ -17,43 +17,21 @@
 // CPU time), so Kith's figures are upper bounds.
 //
 //   node bench/workerd-handler.mjs [samples=7] [n=200]
-import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
-import { execFileSync } from "node:child_process";
+import { writeFileSync, mkdirSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { startWorker } from "../tests/support/worker.mjs";
 import { startForge } from "../tests/support/forge.mjs";
+import { descendants, cpuMs, summary } from "./proc.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SAMPLES = Number(process.argv[2] ?? 7);
 const N = Number(process.argv[3] ?? 200);
-const TICK_MS = 1000 / Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 
 /** workerd processes started by this process (Miniflare spawns one per instance). */
-function workerdPids() {
-  const pids = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (comm === "workerd" && ppid === process.pid) pids.push(Number(name));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
-}
-
-/** utime + stime of a process, in ms. */
-function cpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) * TICK_MS;
-}
+const workerdPids = () => descendants(process.pid).filter((p) => p.comm === "workerd").map((p) => p.pid);
 
 /** Starts something that spawns a workerd and returns [thing, its workerd pid]. */
 async function withPid(start) {
@@ -64,11 +42,6 @@ async function withPid(start) {
   return [thing, pid];
 }
 
-const stat = (v) => {
-  const s = [...v].sort((a, b) => a - b);
-  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s.at(-1) };
-};
-
 /** Runs SAMPLES × N sequential requests; `next(i)` gives [url, body]. */
 async function measure(pid, next, check) {
   const cpu = [];
@@ -76,7 +49,7 @@ async function measure(pid, next, check) {
   const trips = new Set();
   for (let s = 0; s < SAMPLES; s++) {
     const requests = Array.from({ length: N }, (_, i) => next(s * N + i));
-    const c0 = cpuMs(pid);
+    const c0 = cpuMs([pid]);
     const t0 = process.hrtime.bigint();
     for (const [url, body] of requests) {
       const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...body.headers }, body: body.json });
@@ -87,9 +60,9 @@ async function measure(pid, next, check) {
       if (t !== null) trips.add(Number(t));
     }
     wall.push(Number(process.hrtime.bigint() - t0) / 1e6 / N);
-    cpu.push((cpuMs(pid) - c0) / N);
+    cpu.push((cpuMs([pid]) - c0) / N);
   }
-  return { cpu: stat(cpu), wall: stat(wall), roundTrips: [...trips].sort() };
+  return { cpu: summary(cpu), wall: summary(wall), roundTrips: [...trips].sort() };
 }
 
 const COUNTING_ENTRY = `
@@ -245,4 +218,4 @@ for (const [name, what] of [["empty handler", "the runtime's own cost per reques
   console.log(`| ${name} (${what}) | | ${name.includes("D1") ? 2 : 0} | ${f(r.cpu)} | | | | ${r.wall.median.toFixed(2)} |`);
 }
 mkdirSync(join(here, "..", "target"), { recursive: true });
-writeFileSync(join(here, "..", "target", "bench-workerd-handler.json"), JSON.stringify({ samples: SAMPLES, n: N, tickMs: TICK_MS, results }, null, 2));
+writeFileSync(join(here, "..", "target", "bench-workerd-handler.json"), JSON.stringify({ samples: SAMPLES, n: N, results }, null, 2));

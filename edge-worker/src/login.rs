@@ -276,6 +276,20 @@ async fn exchange_code(
     })
 }
 
+/// A provider API's HTTP status: 5xx means the provider is down (`provider_unavailable`,
+/// nothing written), any other non-200 that it refused the token (`invalid_social_login`).
+fn api_status(what: &str, status: u16) -> ApiResult<()> {
+    match status {
+        200 => Ok(()),
+        500.. => Err(ApiError::ProviderUnavailable(format!(
+            "{what}: HTTP {status}"
+        ))),
+        _ => Err(ApiError::InvalidSocialLogin(format!(
+            "{what}: HTTP {status}"
+        ))),
+    }
+}
+
 /// GitHub: the identity from `GET /user` and `GET /user/emails` (a `User-Agent` on every
 /// call, as GitHub's API requires).
 async fn github_identity(provider: &Provider, access_token: &str) -> ApiResult<ApiIdentity> {
@@ -293,19 +307,8 @@ async fn github_identity(provider: &Provider, access_token: &str) -> ApiResult<A
     ];
     let user = net::get_with(&user_url, &headers).await?;
     let emails = net::get_with(&emails_url, &headers).await?;
-    for (what, a) in [("/user", &user), ("/user/emails", &emails)] {
-        if a.status >= 500 {
-            return Err(ApiError::ProviderUnavailable(format!(
-                "GitHub {what}: HTTP {}",
-                a.status
-            )));
-        }
-        if a.status != 200 {
-            return Err(ApiError::InvalidSocialLogin(format!(
-                "GitHub {what}: HTTP {}",
-                a.status
-            )));
-        }
+    for (what, a) in [("GitHub /user", &user), ("GitHub /user/emails", &emails)] {
+        api_status(what, a.status)?;
     }
     kith_claims::profile::github_identity(&user.body, &emails.body)
         .map_err(|e| ApiError::InvalidSocialLogin(e.to_string()))
@@ -338,18 +341,7 @@ async fn facebook_identity(
         facebook_appsecret_proof(&secret, access_token)
     );
     let a = net::get_with(&url, &[("accept", "application/json")]).await?;
-    if a.status >= 500 {
-        return Err(ApiError::ProviderUnavailable(format!(
-            "Graph /me: HTTP {}",
-            a.status
-        )));
-    }
-    if a.status != 200 {
-        return Err(ApiError::InvalidSocialLogin(format!(
-            "Graph /me: HTTP {}",
-            a.status
-        )));
-    }
+    api_status("Graph /me", a.status)?;
     kith_claims::profile::facebook_identity(&a.body)
         .map_err(|e| ApiError::InvalidSocialLogin(e.to_string()))
 }
