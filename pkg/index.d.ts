@@ -4,24 +4,27 @@ export type KithErrorCode =
   | "missing_code_verifier"
   | "network_error"
   | "storage_unavailable"
-  | "invalid_request"
   | "project_not_found"
   | "provider_not_enabled"
+  | "invalid_request"
   | "invalid_social_login"
   | "email_verification_required"
   | "signup_disabled"
   | "sign_in_disabled"
   | "email_in_use"
   | "rate_limited"
-  | "provider_unavailable"
-  | "origin_not_allowed"
   | "invalid_refresh_token"
   | "invalid_token"
+  | "user_not_found"
   | "identity_already_linked"
   | "last_identity"
   | "identity_not_found"
+  | "provider_unavailable"
+  | "unauthorized"
+  | "origin_not_allowed"
   | "not_found"
-  | (string & {});
+  | "method_not_allowed"
+  | "server_error";
 
 /** Thrown by every failing call. */
 export declare class KithError extends Error {

@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join, dirname, extname, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startOp } from "../tests/support/op.mjs";
-import { generateSecrets } from "../tests/support/secrets.mjs";
+import { startOp } from "./lib/dev-op.mjs";
+import { generateSecrets } from "./lib/secrets.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OP_PORT = Number(process.env.KITH_OP_PORT ?? 9400);

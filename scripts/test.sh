@@ -18,6 +18,9 @@ step() { echo; echo "==> $*"; }
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
+step "source files hold one idea (at most 400 lines; functions at most 80, by clippy)"
+long=$(find shared/src edge-worker/src sdk-wasm/src -name '*.rs' -exec wc -l {} + | awk '$2 != "total" && $1 > 400 {print "  " $2 " (" $1 " lines)"}')
+if [ -n "$long" ]; then echo "over 400 lines:"; echo "$long"; exit 1; fi
 step "cargo clippy (native, all targets)"
 cargo clippy -q --workspace --all-targets -- -D warnings
 step "cargo clippy (wasm32)"

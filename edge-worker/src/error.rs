@@ -1,12 +1,53 @@
-//! The Worker's one error type and its exhaustive mapping to the wire.
-//!
-//! Every error answers `{"error": code, "error_description": text}` with a stable code
-//! (documented in the README). The *reason* a login was refused (which claim, which key) is
-//! logged but never sent: a client learns only `invalid_social_login`, so a forger cannot
-//! probe which check it would pass.
+//! The Worker's one error type, its stable codes and HTTP statuses. `http::wire` renders
+//! it (the only place that does). [`Code::ALL`] is the single list of wire codes: the
+//! README's table and the SDK's `KithErrorCode` union are held equal to it by a test.
 
-use serde::Serialize;
-use worker::{console_error, console_warn, Response};
+/// Declares the wire codes once: the enum, its text and the list of all of them.
+macro_rules! codes {
+    ($($variant:ident => ($text:literal, $status:literal)),* $(,)?) => {
+        /// A stable, lower-case wire code (`{"error": "<code>"}`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Code { $($variant),* }
+
+        impl Code {
+            /// Every code the Worker can answer.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $text),* }
+            }
+
+            /// The HTTP status every error of this code answers with.
+            pub fn status(self) -> u16 {
+                match self { $(Code::$variant => $status),* }
+            }
+        }
+    };
+}
+
+codes! {
+    ProjectNotFound => ("project_not_found", 404),
+    ProviderNotEnabled => ("provider_not_enabled", 422),
+    InvalidRequest => ("invalid_request", 422),
+    InvalidSocialLogin => ("invalid_social_login", 401),
+    EmailVerificationRequired => ("email_verification_required", 403),
+    SignupDisabled => ("signup_disabled", 403),
+    SignInDisabled => ("sign_in_disabled", 403),
+    EmailInUse => ("email_in_use", 409),
+    RateLimited => ("rate_limited", 429),
+    InvalidRefreshToken => ("invalid_refresh_token", 401),
+    InvalidToken => ("invalid_token", 401),
+    UserNotFound => ("user_not_found", 404),
+    IdentityAlreadyLinked => ("identity_already_linked", 409),
+    LastIdentity => ("last_identity", 422),
+    IdentityNotFound => ("identity_not_found", 404),
+    ProviderUnavailable => ("provider_unavailable", 503),
+    Unauthorized => ("unauthorized", 401),
+    OriginNotAllowed => ("origin_not_allowed", 403),
+    NotFound => ("not_found", 404),
+    MethodNotAllowed => ("method_not_allowed", 405),
+    ServerError => ("server_error", 500),
+}
 
 /// What went wrong, with the internal reason where the wire gets a coarse code.
 #[derive(Debug)]
@@ -56,65 +97,41 @@ pub enum ApiError {
     Internal(String),
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    error_description: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    verification_token: Option<&'a str>,
-}
-
 impl ApiError {
-    /// HTTP status.
+    /// HTTP status (the code's).
     pub fn status(&self) -> u16 {
-        match self {
-            Self::ProjectNotFound | Self::NotFound => 404,
-            Self::ProviderNotEnabled(_) | Self::InvalidRequest(_) => 422,
-            Self::InvalidSocialLogin(_)
-            | Self::Unauthorized
-            | Self::InvalidRefreshToken
-            | Self::InvalidToken(_) => 401,
-            Self::EmailVerificationRequired(_) | Self::SignupDisabled | Self::SignInDisabled => 403,
-            Self::EmailInUse | Self::IdentityAlreadyLinked => 409,
-            Self::LastIdentity => 422,
-            Self::IdentityNotFound => 404,
-            Self::RateLimited => 429,
-            Self::UserNotFound => 404,
-            Self::ProviderUnavailable(_) => 503,
-            Self::MethodNotAllowed => 405,
-            Self::OriginNotAllowed(_) => 403,
-            Self::Internal(_) => 500,
-        }
+        self.code().status()
     }
 
     /// The stable wire code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            Self::ProjectNotFound => "project_not_found",
-            Self::ProviderNotEnabled(_) => "provider_not_enabled",
-            Self::InvalidRequest(_) => "invalid_request",
-            Self::InvalidSocialLogin(_) => "invalid_social_login",
-            Self::EmailVerificationRequired(_) => "email_verification_required",
-            Self::SignupDisabled => "signup_disabled",
-            Self::SignInDisabled => "sign_in_disabled",
-            Self::EmailInUse => "email_in_use",
-            Self::RateLimited => "rate_limited",
-            Self::InvalidRefreshToken => "invalid_refresh_token",
-            Self::InvalidToken(_) => "invalid_token",
-            Self::UserNotFound => "user_not_found",
-            Self::IdentityAlreadyLinked => "identity_already_linked",
-            Self::LastIdentity => "last_identity",
-            Self::IdentityNotFound => "identity_not_found",
-            Self::ProviderUnavailable(_) => "provider_unavailable",
-            Self::Unauthorized => "unauthorized",
-            Self::OriginNotAllowed(_) => "origin_not_allowed",
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::Internal(_) => "server_error",
+            Self::ProjectNotFound => Code::ProjectNotFound,
+            Self::ProviderNotEnabled(_) => Code::ProviderNotEnabled,
+            Self::InvalidRequest(_) => Code::InvalidRequest,
+            Self::InvalidSocialLogin(_) => Code::InvalidSocialLogin,
+            Self::EmailVerificationRequired(_) => Code::EmailVerificationRequired,
+            Self::SignupDisabled => Code::SignupDisabled,
+            Self::SignInDisabled => Code::SignInDisabled,
+            Self::EmailInUse => Code::EmailInUse,
+            Self::RateLimited => Code::RateLimited,
+            Self::InvalidRefreshToken => Code::InvalidRefreshToken,
+            Self::InvalidToken(_) => Code::InvalidToken,
+            Self::UserNotFound => Code::UserNotFound,
+            Self::IdentityAlreadyLinked => Code::IdentityAlreadyLinked,
+            Self::LastIdentity => Code::LastIdentity,
+            Self::IdentityNotFound => Code::IdentityNotFound,
+            Self::ProviderUnavailable(_) => Code::ProviderUnavailable,
+            Self::Unauthorized => Code::Unauthorized,
+            Self::OriginNotAllowed(_) => Code::OriginNotAllowed,
+            Self::NotFound => Code::NotFound,
+            Self::MethodNotAllowed => Code::MethodNotAllowed,
+            Self::Internal(_) => Code::ServerError,
         }
     }
 
-    fn description(&self) -> String {
+    /// The text for humans (`error_description`): never the internal reason.
+    pub fn description(&self) -> String {
         match self {
             Self::ProjectNotFound => "No project has this project-id.".into(),
             Self::ProviderNotEnabled(p) => {
@@ -155,27 +172,6 @@ impl ApiError {
             Self::MethodNotAllowed => "Method not allowed on this endpoint.".into(),
             Self::Internal(_) => "Internal error.".into(),
         }
-    }
-
-    /// Logs the internal reason and renders the JSON error.
-    pub fn into_response(self) -> worker::Result<Response> {
-        match &self {
-            Self::InvalidSocialLogin(why) => console_warn!("login refused: {why}"),
-            Self::InvalidToken(why) => console_warn!("bearer refused: {why}"),
-            Self::ProviderUnavailable(why) => console_warn!("provider unavailable: {why}"),
-            Self::Internal(why) => console_error!("internal error: {why}"),
-            _ => {}
-        }
-        let description = self.description();
-        let body = Body {
-            error: self.code(),
-            error_description: &description,
-            verification_token: match &self {
-                Self::EmailVerificationRequired(token) => Some(token),
-                _ => None,
-            },
-        };
-        Ok(Response::from_json(&body)?.with_status(self.status()))
     }
 }
 

@@ -6,8 +6,7 @@
 //! Storage is a port ([`KeyValue`]) so this logic is tested natively with [`MemoryStore`].
 
 use crate::error::{codes, SdkError, SdkResult};
-use kith_claims::oauth::{authorization_url, AuthorizationRequest};
-use kith_claims::pkce::{random_token, PkceVerifier};
+use kith_claims::oauth::{authorization_url, random_token, AuthorizationRequest, PkceVerifier};
 use std::cell::RefCell;
 use std::collections::HashMap;
 

@@ -88,8 +88,8 @@ pub fn take_redirect(project_id: &str, state: &str) -> Result<JsValue, JsValue> 
 /// to Kith and its lowercase hex SHA-256 to give the provider when it wants it hashed.
 #[wasm_bindgen(js_name = createNonce)]
 pub fn create_nonce() -> Result<JsValue, JsValue> {
-    let raw = kith_claims::pkce::random_token(&browser::random_bytes().map_err(to_js)?);
-    let hashed = kith_claims::idtoken::sha256_hex(&raw);
+    let raw = kith_claims::oauth::random_token(&browser::random_bytes().map_err(to_js)?);
+    let hashed = kith_claims::hex::sha256_hex(&raw);
     let obj = js_sys::Object::new();
     set(&obj, "nonce", &raw.into());
     set(&obj, "hashedNonce", &hashed.into());

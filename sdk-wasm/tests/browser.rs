@@ -55,7 +55,7 @@ fn pkce_matches_rfc7636_appendix_b_in_the_browser() {
         116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37,
         77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
     ];
-    let v = kith_claims::pkce::PkceVerifier::from_random(&bytes);
+    let v = kith_claims::oauth::PkceVerifier::from_random(&bytes);
     assert_eq!(
         v.challenge_s256(),
         "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"

@@ -49,6 +49,9 @@ pub enum ErrorCode {
     HostedDomainMismatch,
     /// A discovery document is malformed, names another issuer, or uses insecure URLs.
     InvalidDiscovery,
+    /// A URL breaks Kith's URL policy ([`crate::url_policy`]): not https (nor http on
+    /// loopback), userinfo, backslashes, control characters, a malformed host or port.
+    InvalidUrl,
 }
 
 impl ErrorCode {
@@ -75,6 +78,7 @@ impl ErrorCode {
             Self::TypeMismatch => "type_mismatch",
             Self::HostedDomainMismatch => "hosted_domain_mismatch",
             Self::InvalidDiscovery => "invalid_discovery",
+            Self::InvalidUrl => "invalid_url",
         }
     }
 }
@@ -120,4 +124,5 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The result of every fallible function of the crate.
 pub type Result<T> = core::result::Result<T, Error>;

@@ -3,35 +3,47 @@
 //! The sans-I/O trust boundary of Kith: everything that decides whether a token from an
 //! identity provider is believed. It performs no I/O of its own: no network, no clock and no
 //! randomness. Time and random bytes are parameters, HTTP exchanges are prepare/process pairs
-//! ([`oauth`]), and signature checks go through the small [`SignatureVerifier`] trait so the
-//! Worker can plug in WebCrypto while native code and tests use RustCrypto.
+//! ([`oauth`], the API calls in [`providers`]), and signature checks go through the small
+//! [`jose::SignatureVerifier`] trait so the Worker can plug in WebCrypto while native code and
+//! tests use RustCrypto.
+//!
+//! The folders follow the path of a sign-in, and dependencies point down this list only:
+//!
+//! | module | what | spec |
+//! |---|---|---|
+//! | [`providers`] | provider names and kinds, one file per provider: profile, quirks, API answers | CONTRACT "Providers" |
+//! | [`linking`] | the account-linking decision: a [`linking::Grant`] or a [`linking::Refusal`] | CONTRACT "Verification and linking rules" 4 |
+//! | [`id_token`] | claims, expectations, validation; makes [`Verified`] | OIDC Core 3.1.3.7 |
+//! | [`oauth`] | authorization URL, code exchange, PKCE, form coding | RFC 6749, RFC 7636 |
+//! | [`jose`] | compact JWS, JWK sets, the verifier port, the JWKS cache policy | RFC 7515, 7517, 7518, 8725 |
+//! | [`url_policy`] | the one URL policy: https, or http on loopback | W3C Secure Contexts 3.1, RFC 9700 |
+//! | [`b64`], [`hex`], [`error`] | canonical base64url, constant-time hex, the one error type | RFC 4648 |
 //!
 //! The flow for an id_token (OpenID Connect Core 1.0, section 3.1.3.7):
 //!
-//! 1. [`jws::UnverifiedJws::parse`] splits and strictly decodes the compact JWS (RFC 7515).
-//! 2. [`jwk::JwkSet::select`] picks the provider key; the header's `alg` is checked against the
-//!    algorithms the caller allows, never trusted on its own (RFC 8725 section 3.1).
-//! 3. [`idtoken::validate_id_token`] verifies the signature, then walks the claim checks in
-//!    order and returns [`Verified`]`<`[`idtoken::IdTokenClaims`]`>`.
+//! 1. [`jose::UnverifiedJws::parse`] splits and strictly decodes the compact JWS (RFC 7515).
+//! 2. [`jose::JwkSet::select`] picks the provider key; the header's `alg` is checked against
+//!    the algorithms the caller allows, never trusted on its own (RFC 8725 section 3.1).
+//! 3. [`id_token::validate`] verifies the signature, then walks the claim checks in order and
+//!    returns [`Verified`]`<`[`id_token::IdTokenClaims`]`>`, with the [`Expectations`] a
+//!    [`providers::ProviderProfile`] built.
+//! 4. [`providers::ProviderProfile::identity`] derives the [`Verified`] account, which
+//!    [`linking`] places among the project's users.
+//!
+//! [`Expectations`]: id_token::Expectations
 #![forbid(unsafe_code)]
 
 pub mod b64;
 pub mod error;
-pub mod idtoken;
+pub mod hex;
+pub mod id_token;
+pub mod jose;
 mod json;
-pub mod jwk;
-pub mod jwks_cache;
-pub mod jws;
 pub mod linking;
 pub mod oauth;
-pub mod pkce;
-pub mod profile;
-pub mod verify;
+pub mod providers;
+pub mod url_policy;
+mod verified;
 
-pub use error::{Error, ErrorCode};
-pub use idtoken::{validate_id_token, Expectations, IdTokenClaims, NonceCheck, TypRule, Verified};
-pub use jwk::{Jwk, JwkSet};
-pub use jws::{Alg, UnverifiedJws};
-pub use linking::{decide as decide_linking, LinkDecision, LinkOptions, LinkingInput};
-pub use profile::{IssuerRule, ProviderProfile};
-pub use verify::SignatureVerifier;
+pub use error::{Error, ErrorCode, Result};
+pub use verified::Verified;

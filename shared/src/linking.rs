@@ -29,101 +29,125 @@ pub struct LinkOptions {
 /// The user who already owns the provider's email address in this project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EmailOwner<'a> {
+    /// That user's id.
     pub user_id: &'a str,
 }
 
-/// Everything the decision depends on.
+/// Everything the decision depends on: [`LinkingInput::decide`] is a pure function of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkingInput<'a> {
     /// The user this (provider, subject) is already linked to, if any.
     pub linked_user: Option<&'a str>,
     /// The email the provider states, if any.
     pub email: Option<&'a str>,
-    /// Whether the provider vouches for that email (see `profile::EmailTrust`).
+    /// Whether the provider vouches for that email (see [`crate::providers::EmailTrust`]).
     pub email_trusted: bool,
     /// The user who owns that email in the project, if any.
     pub email_owner: Option<EmailOwner<'a>>,
+    /// The provider's switches.
     pub options: LinkOptions,
     /// The project's self-registration switch.
     pub self_registration: bool,
 }
 
-/// What to do with a verified sign-in.
+/// A sign-in the policy admits.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LinkDecision {
+pub enum Grant {
     /// The identity is known: sign its user in.
-    SignInExisting { user_id: String },
+    SignInExisting {
+        /// The user the identity is linked to.
+        user_id: String,
+    },
     /// New identity, vouched email of an existing user, merge allowed: link and sign in.
-    LinkToExisting { user_id: String },
+    LinkToExisting {
+        /// The user who owns the email.
+        user_id: String,
+    },
     /// A new user with this identity. `email_verified` says whether the email is recorded as
     /// a verified identifier.
-    Create { email_verified: bool },
-    /// The email belongs to another user and may not be merged (409).
+    Create {
+        /// Whether the email becomes a verified identifier.
+        email_verified: bool,
+    },
+}
+
+/// A sign-in the policy refuses, each with its CONTRACT error code ("Sign in" table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The email belongs to another user and may not be merged (409 `email_in_use`).
     EmailInUse,
-    /// The email must be proven by OTP first (403 + verification token); on success, link to
-    /// `link_to` or create a user.
-    EmailVerificationRequired { link_to: Option<String> },
-    /// A new user would be created, but sign-up is off (403).
+    /// The email must be proven by OTP first (403 `email_verification_required`); on
+    /// success, link to `link_to` or create a user.
+    EmailVerificationRequired {
+        /// The user who owns the email, if any.
+        link_to: Option<String>,
+    },
+    /// A new user would be created, but sign-up is off (403 `signup_disabled`).
     SignupDisabled,
-    /// The provider is connect-only (403).
+    /// The provider is connect-only (403 `sign_in_disabled`).
     SignInDisabled,
 }
 
-impl LinkDecision {
-    /// The CONTRACT error code for refusals, `None` for decisions that sign in.
-    pub fn error_code(&self) -> Option<&'static str> {
+impl Refusal {
+    /// The CONTRACT error code of the refusal.
+    pub fn error_code(&self) -> &'static str {
         match self {
-            Self::EmailInUse => Some("email_in_use"),
-            Self::EmailVerificationRequired { .. } => Some("email_verification_required"),
-            Self::SignupDisabled => Some("signup_disabled"),
-            Self::SignInDisabled => Some("sign_in_disabled"),
-            Self::SignInExisting { .. } | Self::LinkToExisting { .. } | Self::Create { .. } => None,
+            Self::EmailInUse => "email_in_use",
+            Self::EmailVerificationRequired { .. } => "email_verification_required",
+            Self::SignupDisabled => "signup_disabled",
+            Self::SignInDisabled => "sign_in_disabled",
         }
     }
 }
 
-/// Decides how a verified sign-in maps onto the project's users.
-pub fn decide(input: &LinkingInput<'_>) -> LinkDecision {
-    let o = input.options;
-    if !o.sign_in_enabled {
-        return LinkDecision::SignInDisabled;
-    }
-    if let Some(user_id) = input.linked_user {
-        return LinkDecision::SignInExisting {
-            user_id: user_id.to_owned(),
-        };
-    }
-    let may_sign_up = o.sign_up_enabled && input.self_registration;
-    // The OTP path only makes sense when the proven email will become an identifier.
-    let otp = o.verify_email && o.use_email_as_identifier;
-    // Without use_email_as_identifier the email never links nor collides.
-    let email = input.email.filter(|_| o.use_email_as_identifier);
-    let owner = input.email_owner.filter(|_| o.use_email_as_identifier);
-    match (email, owner) {
-        (Some(_), Some(owner)) => {
-            if !o.allow_email_account_merge {
-                LinkDecision::EmailInUse
-            } else if input.email_trusted {
-                LinkDecision::LinkToExisting {
-                    user_id: owner.user_id.to_owned(),
+impl LinkingInput<'_> {
+    /// Decides how a verified sign-in maps onto the project's users: a [`Grant`] or a
+    /// [`Refusal`], nothing in between.
+    pub fn decide(&self) -> Result<Grant, Refusal> {
+        let o = self.options;
+        if !o.sign_in_enabled {
+            return Err(Refusal::SignInDisabled);
+        }
+        if let Some(user_id) = self.linked_user {
+            return Ok(Grant::SignInExisting {
+                user_id: user_id.to_owned(),
+            });
+        }
+        let may_sign_up = o.sign_up_enabled && self.self_registration;
+        // The OTP path only makes sense when the proven email will become an identifier.
+        let otp = o.verify_email && o.use_email_as_identifier;
+        // Without use_email_as_identifier the email never links nor collides.
+        let email = self.email.filter(|_| o.use_email_as_identifier);
+        let owner = self.email_owner.filter(|_| o.use_email_as_identifier);
+        match (email, owner) {
+            (Some(_), Some(owner)) => {
+                if !o.allow_email_account_merge {
+                    Err(Refusal::EmailInUse)
+                } else if self.email_trusted {
+                    Ok(Grant::LinkToExisting {
+                        user_id: owner.user_id.to_owned(),
+                    })
+                } else if otp {
+                    Err(Refusal::EmailVerificationRequired {
+                        link_to: Some(owner.user_id.to_owned()),
+                    })
+                } else {
+                    Err(Refusal::EmailInUse)
                 }
-            } else if otp {
-                LinkDecision::EmailVerificationRequired {
-                    link_to: Some(owner.user_id.to_owned()),
-                }
-            } else {
-                LinkDecision::EmailInUse
             }
+            _ if !may_sign_up => Err(Refusal::SignupDisabled),
+            (Some(_), None) if !self.email_trusted && otp => {
+                Err(Refusal::EmailVerificationRequired { link_to: None })
+            }
+            (Some(_), None) => Ok(Grant::Create {
+                email_verified: self.email_trusted,
+            }),
+            (None, _) => Ok(Grant::Create {
+                email_verified: false,
+            }),
         }
-        _ if !may_sign_up => LinkDecision::SignupDisabled,
-        (Some(_), None) if !input.email_trusted && otp => {
-            LinkDecision::EmailVerificationRequired { link_to: None }
-        }
-        (Some(_), None) => LinkDecision::Create {
-            email_verified: input.email_trusted,
-        },
-        (None, _) => LinkDecision::Create {
-            email_verified: false,
-        },
     }
 }
+
+// Old paths, kept only until the Worker moves to `LinkingInput::decide` (issue 11): see
+// `crate::legacy`.

@@ -11,10 +11,9 @@ mod common;
 
 use common::*;
 use kith_claims::b64;
-use kith_claims::verify::RustCryptoVerifier;
-use kith_claims::{
-    validate_id_token, Alg, ErrorCode, Expectations, IssuerRule, NonceCheck, TypRule,
-};
+use kith_claims::id_token::{self, Expectations, IdTokenClaims, IssuerRule, NonceCheck, TypRule};
+use kith_claims::jose::{Alg, JwkSet, RustCryptoVerifier};
+use kith_claims::{ErrorCode, Verified};
 use serde_json::json;
 
 fn expect() -> Expectations {
@@ -30,11 +29,8 @@ fn expect() -> Expectations {
     }
 }
 
-fn check(
-    token: &str,
-    e: &Expectations,
-) -> Result<kith_claims::Verified<kith_claims::IdTokenClaims>, ErrorCode> {
-    futures_executor::block_on(validate_id_token(
+fn check(token: &str, e: &Expectations) -> Result<Verified<IdTokenClaims>, ErrorCode> {
+    futures_executor::block_on(id_token::validate(
         token,
         &jwks(),
         e,
@@ -217,7 +213,7 @@ fn hashed_nonce_profile_compares_sha256_hex_of_the_raw_nonce() {
     let hashed = with(
         claims(),
         "nonce",
-        json!(kith_claims::idtoken::sha256_hex("raw")),
+        json!(kith_claims::hex::sha256_hex("raw")),
     );
     assert!(check(&es256(&hashed), &e).is_ok());
     let raw = with(claims(), "nonce", json!("raw"));
@@ -367,9 +363,9 @@ fn kid_absent_with_several_matching_keys_is_refused() {
     let mut second = doc["keys"][0].clone();
     second["kid"] = json!("ec2");
     doc["keys"].as_array_mut().unwrap().push(second);
-    let set = kith_claims::JwkSet::parse(doc.to_string().as_bytes()).unwrap();
+    let set = JwkSet::parse(doc.to_string().as_bytes()).unwrap();
     let t = sign(Alg::Es256, json!({"alg":"ES256"}), &claims());
-    let err = futures_executor::block_on(validate_id_token(
+    let err = futures_executor::block_on(id_token::validate(
         &t,
         &set,
         &expect(),
@@ -388,7 +384,7 @@ fn key_rotation_needs_a_refetch_and_then_verifies() {
         &claims(),
     );
     let old = jwks();
-    let err = futures_executor::block_on(validate_id_token(
+    let err = futures_executor::block_on(id_token::validate(
         &t,
         &old,
         &expect(),
@@ -400,9 +396,8 @@ fn key_rotation_needs_a_refetch_and_then_verifies() {
     assert!(!old.has_kid("rotated"));
     // The "refetched" set publishes the same key under its new kid.
     let refetched =
-        kith_claims::JwkSet::parse(jwks_json().replace("\"ec1\"", "\"rotated\"").as_bytes())
-            .unwrap();
-    assert!(futures_executor::block_on(validate_id_token(
+        JwkSet::parse(jwks_json().replace("\"ec1\"", "\"rotated\"").as_bytes()).unwrap();
+    assert!(futures_executor::block_on(id_token::validate(
         &t,
         &refetched,
         &expect(),

@@ -1,6 +1,10 @@
 //! Every branch of the linking decision.
 
-use kith_claims::linking::{decide, EmailOwner, LinkDecision, LinkOptions, LinkingInput};
+use kith_claims::linking::{EmailOwner, Grant, LinkOptions, LinkingInput, Refusal};
+
+fn decide(i: &LinkingInput<'_>) -> Result<Grant, Refusal> {
+    i.decide()
+}
 
 const OPEN: LinkOptions = LinkOptions {
     use_email_as_identifier: true,
@@ -33,9 +37,9 @@ fn a_known_identity_signs_its_user_in_whatever_the_email_says() {
     i.email_trusted = false;
     assert_eq!(
         decide(&i),
-        LinkDecision::SignInExisting {
+        Ok(Grant::SignInExisting {
             user_id: "u-1".into()
-        }
+        })
     );
 }
 
@@ -46,16 +50,16 @@ fn a_connect_only_provider_never_signs_in() {
         ..OPEN
     });
     i.linked_user = Some("u-1");
-    assert_eq!(decide(&i), LinkDecision::SignInDisabled);
+    assert_eq!(decide(&i), Err(Refusal::SignInDisabled));
 }
 
 #[test]
 fn a_vouched_email_of_an_existing_user_links_when_merge_is_on() {
     assert_eq!(
         decide(&owned(input(OPEN))),
-        LinkDecision::LinkToExisting {
+        Ok(Grant::LinkToExisting {
             user_id: "u-owner".into()
-        }
+        })
     );
 }
 
@@ -68,9 +72,9 @@ fn linking_to_an_existing_user_is_allowed_with_sign_up_off() {
     i.self_registration = false;
     assert_eq!(
         decide(&i),
-        LinkDecision::LinkToExisting {
+        Ok(Grant::LinkToExisting {
             user_id: "u-owner".into()
-        }
+        })
     );
 }
 
@@ -80,14 +84,14 @@ fn a_vouched_email_of_an_existing_user_is_email_in_use_when_merge_is_off() {
         allow_email_account_merge: false,
         ..OPEN
     }));
-    assert_eq!(decide(&i), LinkDecision::EmailInUse);
+    assert_eq!(decide(&i), Err(Refusal::EmailInUse));
 }
 
 #[test]
 fn an_unvouched_email_of_an_existing_user_never_links() {
     let mut i = owned(input(OPEN));
     i.email_trusted = false;
-    assert_eq!(decide(&i), LinkDecision::EmailInUse);
+    assert_eq!(decide(&i), Err(Refusal::EmailInUse));
 }
 
 #[test]
@@ -99,9 +103,9 @@ fn an_unvouched_email_of_an_existing_user_goes_through_otp_when_verify_email_is_
     i.email_trusted = false;
     assert_eq!(
         decide(&i),
-        LinkDecision::EmailVerificationRequired {
+        Err(Refusal::EmailVerificationRequired {
             link_to: Some("u-owner".into())
-        }
+        })
     );
 }
 
@@ -113,16 +117,16 @@ fn otp_is_not_offered_when_merge_is_off() {
         ..OPEN
     }));
     i.email_trusted = false;
-    assert_eq!(decide(&i), LinkDecision::EmailInUse);
+    assert_eq!(decide(&i), Err(Refusal::EmailInUse));
 }
 
 #[test]
 fn a_new_user_is_created_with_a_vouched_email() {
     assert_eq!(
         decide(&input(OPEN)),
-        LinkDecision::Create {
+        Ok(Grant::Create {
             email_verified: true
-        }
+        })
     );
 }
 
@@ -132,9 +136,9 @@ fn a_new_user_with_an_unvouched_email_is_created_unverified_without_verify_email
     i.email_trusted = false;
     assert_eq!(
         decide(&i),
-        LinkDecision::Create {
+        Ok(Grant::Create {
             email_verified: false
-        }
+        })
     );
 }
 
@@ -147,7 +151,7 @@ fn a_new_user_with_an_unvouched_email_must_verify_it_when_verify_email_is_on() {
     i.email_trusted = false;
     assert_eq!(
         decide(&i),
-        LinkDecision::EmailVerificationRequired { link_to: None }
+        Err(Refusal::EmailVerificationRequired { link_to: None })
     );
 }
 
@@ -161,9 +165,9 @@ fn verify_email_without_use_email_as_identifier_skips_the_otp() {
     i.email_trusted = false;
     assert_eq!(
         decide(&i),
-        LinkDecision::Create {
+        Ok(Grant::Create {
             email_verified: false
-        }
+        })
     );
 }
 
@@ -173,9 +177,9 @@ fn a_new_user_without_email_is_created() {
     i.email = None;
     assert_eq!(
         decide(&i),
-        LinkDecision::Create {
+        Ok(Grant::Create {
             email_verified: false
-        }
+        })
     );
 }
 
@@ -186,11 +190,11 @@ fn sign_up_off_at_the_provider_or_the_project_refuses_new_users() {
             sign_up_enabled: false,
             ..OPEN
         })),
-        LinkDecision::SignupDisabled
+        Err(Refusal::SignupDisabled)
     );
     let mut i = input(OPEN);
     i.self_registration = false;
-    assert_eq!(decide(&i), LinkDecision::SignupDisabled);
+    assert_eq!(decide(&i), Err(Refusal::SignupDisabled));
     // ...also before an OTP would be sent for a new user.
     let mut i = input(LinkOptions {
         verify_email: true,
@@ -198,31 +202,20 @@ fn sign_up_off_at_the_provider_or_the_project_refuses_new_users() {
         ..OPEN
     });
     i.email_trusted = false;
-    assert_eq!(decide(&i), LinkDecision::SignupDisabled);
+    assert_eq!(decide(&i), Err(Refusal::SignupDisabled));
 }
 
 #[test]
 fn refusals_carry_their_contract_codes() {
-    assert_eq!(LinkDecision::EmailInUse.error_code(), Some("email_in_use"));
+    assert_eq!(Refusal::EmailInUse.error_code(), "email_in_use");
+    assert_eq!(Refusal::SignupDisabled.error_code(), "signup_disabled");
+    assert_eq!(Refusal::SignInDisabled.error_code(), "sign_in_disabled");
     assert_eq!(
-        LinkDecision::SignupDisabled.error_code(),
-        Some("signup_disabled")
+        Refusal::EmailVerificationRequired { link_to: None }.error_code(),
+        "email_verification_required"
     );
-    assert_eq!(
-        LinkDecision::SignInDisabled.error_code(),
-        Some("sign_in_disabled")
-    );
-    assert_eq!(
-        LinkDecision::EmailVerificationRequired { link_to: None }.error_code(),
-        Some("email_verification_required")
-    );
-    assert_eq!(
-        LinkDecision::Create {
-            email_verified: true
-        }
-        .error_code(),
-        None
-    );
+    // A grant has no error code: `Create` is an `Ok`, so it cannot be asked for one.
+    assert!(decide(&input(OPEN)).is_ok());
 }
 
 #[test]
@@ -233,8 +226,8 @@ fn without_use_email_as_identifier_an_email_never_links_nor_collides() {
     }));
     assert_eq!(
         decide(&i),
-        LinkDecision::Create {
+        Ok(Grant::Create {
             email_verified: false
-        }
+        })
     );
 }

@@ -10,12 +10,10 @@
 mod common;
 
 use common::*;
-use kith_claims::profile::Discovery;
-use kith_claims::verify::RustCryptoVerifier;
-use kith_claims::{
-    b64, validate_id_token, Alg, Expectations, IssuerRule, JwkSet, NonceCheck, TypRule,
-    UnverifiedJws,
-};
+use kith_claims::b64;
+use kith_claims::id_token::{self, Expectations, IssuerRule, NonceCheck, TypRule};
+use kith_claims::jose::{Alg, JwkSet, RustCryptoVerifier, UnverifiedJws};
+use kith_claims::providers::Discovery;
 use proptest::prelude::*;
 
 fn expect() -> Expectations {
@@ -32,7 +30,7 @@ fn expect() -> Expectations {
 }
 
 fn validate(token: &str) -> bool {
-    futures_executor::block_on(validate_id_token(
+    futures_executor::block_on(id_token::validate(
         token,
         &jwks(),
         &expect(),
@@ -77,6 +75,11 @@ proptest! {
                                                     x in proptest::collection::vec(any::<u8>(), 0..40)) {
         let doc = serde_json::json!({"keys":[{"kty": kty, "crv": crv, "n": b64::encode(&n), "e": "AQAB", "x": b64::encode(&x), "y": b64::encode(&x)}]});
         let _ = JwkSet::parse(doc.to_string().as_bytes());
+    }
+
+    #[test]
+    fn hex_is_lower_case_base16_as_base16ct_writes_it(bytes in proptest::collection::vec(any::<u8>(), 0..96)) {
+        prop_assert_eq!(kith_claims::hex::encode(&bytes), base16ct::lower::encode_string(&bytes));
     }
 
     #[test]

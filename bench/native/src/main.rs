@@ -6,8 +6,8 @@
 //! machines are noisy; the ratio is what to read.
 
 use kith_claims::b64;
-use kith_claims::verify::RustCryptoVerifier;
-use kith_claims::{validate_id_token, Alg, Expectations, IssuerRule, JwkSet, NonceCheck, TypRule};
+use kith_claims::id_token::{self, Expectations, IssuerRule, NonceCheck, TypRule};
+use kith_claims::jose::{Alg, JwkSet, RustCryptoVerifier};
 use p256::ecdsa::signature::Signer;
 use rsa::traits::PublicKeyParts;
 use serde::Deserialize;
@@ -105,7 +105,7 @@ fn main() {
         hosted_domain: None,
     };
     let kith = |token: &str| {
-        futures_executor::block_on(validate_id_token(token, &jwks, &expect, now(), &RustCryptoVerifier)).is_ok()
+        futures_executor::block_on(id_token::validate(token, &jwks, &expect, now(), &RustCryptoVerifier)).is_ok()
     };
 
     use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};

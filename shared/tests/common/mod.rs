@@ -8,7 +8,7 @@
 )]
 
 use kith_claims::b64;
-use kith_claims::{Alg, JwkSet};
+use kith_claims::jose::{Alg, JwkSet};
 use p256::ecdsa::signature::Signer;
 use rsa::traits::PublicKeyParts;
 use serde_json::{json, Value};

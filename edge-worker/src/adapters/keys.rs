@@ -1,0 +1,109 @@
+//! The Worker's own secrets, imported once per isolate.
+//!
+//! - `SESSION_SIGNING_KEYS`: a JSON array of private EC P-256 JWKs, each with a `kid`. The
+//!   first signs new access tokens; all are published at `/.well-known/jwks.json`, so a key
+//!   can be rotated by putting a new one first and removing the old one after the access
+//!   token lifetime.
+//! - `SECRETS_KEY`: 32 bytes, base64url: the AES-256-GCM key for secrets at rest.
+//! - `ADMIN_TOKEN`: the bearer token of the admin API.
+
+use super::webcrypto::{SecretBox, SigningKey};
+use crate::error::{ApiError, ApiResult};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::cell::RefCell;
+use std::rc::Rc;
+use worker::Env;
+
+/// Imported keys.
+pub struct Keys {
+    pub signing: Vec<SigningKey>,
+    pub secrets: SecretBox,
+    /// The public keys as a JWKS, to verify Kith's own access tokens.
+    pub public: kith_claims::jose::JwkSet,
+    /// HMAC key deriving refresh-token successors (the raw `SECRETS_KEY`).
+    pub refresh_key: Vec<u8>,
+}
+
+impl Keys {
+    /// The key that signs new tokens.
+    pub fn active(&self) -> ApiResult<&SigningKey> {
+        self.signing
+            .first()
+            .ok_or_else(|| ApiError::Internal("SESSION_SIGNING_KEYS is empty".into()))
+    }
+}
+
+thread_local! {
+    static KEYS: RefCell<Option<(u64, Rc<Keys>)>> = const { RefCell::new(None) };
+}
+
+fn secret(env: &Env, name: &str) -> ApiResult<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .map_err(|_| ApiError::Internal(format!("the Worker secret {name} is not set")))
+}
+
+fn fingerprint(parts: &[&str]) -> u64 {
+    let digest = Sha256::digest(parts.join("\n").as_bytes());
+    digest
+        .iter()
+        .take(8)
+        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+}
+
+/// The imported keys, re-imported only when the secrets change.
+pub async fn load(env: &Env) -> ApiResult<Rc<Keys>> {
+    let signing_json = secret(env, "SESSION_SIGNING_KEYS")?;
+    let secrets_key = secret(env, "SECRETS_KEY")?;
+    let print = fingerprint(&[&signing_json, &secrets_key]);
+    if let Some(keys) = KEYS.with(|k| {
+        k.borrow()
+            .as_ref()
+            .filter(|(p, _)| *p == print)
+            .map(|(_, k)| k.clone())
+    }) {
+        return Ok(keys);
+    }
+    let list: Vec<Value> = serde_json::from_str(&signing_json).map_err(|e| {
+        ApiError::Internal(format!(
+            "SESSION_SIGNING_KEYS is not a JSON array of JWKs: {e}"
+        ))
+    })?;
+    let mut signing = Vec::with_capacity(list.len());
+    for jwk in &list {
+        signing.push(SigningKey::import(jwk).await?);
+    }
+    let public_doc = serde_json::json!({ "keys": signing.iter().map(SigningKey::public_jwk).collect::<Vec<_>>() });
+    let public = kith_claims::jose::JwkSet::parse(public_doc.to_string().as_bytes())
+        .map_err(|e| ApiError::Internal(format!("SESSION_SIGNING_KEYS: {e}")))?;
+    let refresh_key = kith_claims::b64::decode(secrets_key.trim()).unwrap_or_default();
+    let keys = Rc::new(Keys {
+        signing,
+        secrets: SecretBox::import(&secrets_key).await?,
+        public,
+        refresh_key,
+    });
+    KEYS.with(|k| *k.borrow_mut() = Some((print, keys.clone())));
+    Ok(keys)
+}
+
+/// Checks an admin bearer token in constant time (comparing SHA-256 digests, so neither the
+/// length nor a prefix of the real token leaks through timing).
+pub fn admin_authorized(env: &Env, authorization: Option<&str>) -> bool {
+    let Ok(expected) = secret(env, "ADMIN_TOKEN") else {
+        return false;
+    };
+    let Some(given) = authorization.and_then(|h| h.strip_prefix("Bearer ")) else {
+        return false;
+    };
+    let (a, b) = (
+        Sha256::digest(expected.as_bytes()),
+        Sha256::digest(given.as_bytes()),
+    );
+    let diff = a
+        .iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    diff == 0 && !expected.is_empty()
+}

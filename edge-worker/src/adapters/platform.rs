@@ -1,0 +1,88 @@
+//! The Worker's platform: D1, Workers' `fetch`, WebCrypto and the per-isolate JWKS cache
+//! plugged into the services' ports. Built once per request from the isolate's cached keys.
+
+use super::d1::D1;
+use super::fetch::Fetcher;
+use super::jwks::JwksCache;
+use super::keys::Keys;
+use super::webcrypto::{import_apple_key, random_bytes_into, sign_es256, WebCryptoVerifier};
+use crate::app::ports::{Crypto, Platform};
+use crate::domain::Secret;
+use crate::error::ApiResult;
+use kith_claims::jose::{Alg, Jwk, SignatureVerifier};
+use serde_json::Value;
+use std::rc::Rc;
+
+/// WebCrypto with the Worker's secrets.
+pub struct WebCrypto {
+    pub keys: Rc<Keys>,
+}
+
+impl SignatureVerifier for WebCrypto {
+    async fn verify(
+        &self,
+        alg: Alg,
+        key: &Jwk,
+        message: &[u8],
+        signature: &[u8],
+    ) -> kith_claims::error::Result<bool> {
+        WebCryptoVerifier.verify(alg, key, message, signature).await
+    }
+}
+
+impl Crypto for WebCrypto {
+    async fn seal(&self, plain: &Secret) -> ApiResult<String> {
+        self.keys.secrets.seal(plain.expose()).await
+    }
+
+    async fn open(&self, sealed: &str) -> ApiResult<Secret> {
+        Ok(Secret::new(self.keys.secrets.open(sealed).await?))
+    }
+
+    async fn sign_es256_pem(
+        &self,
+        pem: &Secret,
+        header: &Value,
+        claims: &Value,
+    ) -> ApiResult<String> {
+        let key = import_apple_key(pem.expose()).await?;
+        sign_es256(&key, header, claims).await
+    }
+
+    async fn check_es256_pem(&self, pem: &Secret) -> ApiResult<()> {
+        import_apple_key(pem.expose()).await.map(|_| ())
+    }
+
+    fn random_bytes(&self, out: &mut [u8]) -> ApiResult<()> {
+        random_bytes_into(out)
+    }
+
+    fn derive_key(&self) -> &[u8] {
+        &self.keys.refresh_key
+    }
+}
+
+/// The production platform.
+pub struct WorkerPlatform {
+    pub db: D1,
+    pub crypto: WebCrypto,
+}
+
+impl Platform for WorkerPlatform {
+    type Db = D1;
+    type Http = Fetcher;
+    type Crypto = WebCrypto;
+    type Keys = JwksCache;
+    fn db(&self) -> &D1 {
+        &self.db
+    }
+    fn http(&self) -> &Fetcher {
+        &Fetcher
+    }
+    fn crypto(&self) -> &WebCrypto {
+        &self.crypto
+    }
+    fn keys(&self) -> &JwksCache {
+        &JwksCache
+    }
+}

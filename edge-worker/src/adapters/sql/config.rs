@@ -1,0 +1,57 @@
+//! The configuration a request reads (project, providers) and the per-minute rate-limit
+//! counters, in one round trip.
+
+use super::{project_from, provider_from, PROJECT_SQL, PROVIDERS_SQL};
+use crate::app::store::{int, stmt, Db, StoreError};
+use crate::domain::project::Config;
+
+/// Prunes a project's rate-limit counters of past windows (in the configuration batch).
+pub const PURGE_RATE_LIMITS: &str =
+    "DELETE FROM rate_limits WHERE project_id = ?1 AND window_start < ?2";
+
+/// One round trip: the project, its providers, and (with `rate`) the rate-limit counter
+/// `(key, window_start)` incremented. `None`: no such project.
+pub async fn load<D: Db>(
+    db: &D,
+    pid: &str,
+    rate: Option<(&str, i64)>,
+) -> Result<Option<Config>, StoreError> {
+    let mut batch = vec![
+        stmt(PROJECT_SQL, [pid.into()]),
+        stmt(PROVIDERS_SQL, [pid.into()]),
+    ];
+    if let Some((key, window)) = rate {
+        // Counters of windows older than an hour are dead weight: pruned in the same batch.
+        batch.push(stmt(
+            PURGE_RATE_LIMITS,
+            [pid.into(), (window - 3600).into()],
+        ));
+        batch.push(stmt(
+            "INSERT INTO rate_limits (project_id, key, window_start, count) \
+             SELECT ?1, ?2, ?3, 1 WHERE EXISTS (SELECT 1 FROM projects WHERE id = ?1) \
+             ON CONFLICT (project_id, key) DO UPDATE SET \
+               count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END, \
+               window_start = excluded.window_start \
+             RETURNING count",
+            [pid.into(), key.into(), window.into()],
+        ));
+    }
+    let mut results = db.batch(batch).await?.into_iter();
+    let project_rows = results.next().unwrap_or_default();
+    let provider_rows = results.next().unwrap_or_default();
+    let rate_count = results
+        .nth(1) // after the prune
+        .and_then(|r| r.first().and_then(|r| int(r, "count")));
+    let Some(project_row) = project_rows.first() else {
+        return Ok(None);
+    };
+    let providers = provider_rows
+        .iter()
+        .map(provider_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(Config {
+        project: project_from(project_row)?,
+        providers,
+        rate_count,
+    }))
+}

@@ -1,0 +1,93 @@
+//! The HTTP twin: routes answered by closures, every request recorded. It is also a
+//! [`KeySource`] that fetches the key set on every lookup (no cache: the cache policy is
+//! tested in kith-claims, the cache itself in workerd).
+
+use crate::app::ports::{Http, HttpAnswer, KeySource};
+use crate::error::{ApiError, ApiResult};
+use kith_claims::jose::JwkSet;
+use kith_claims::oauth::HttpRequest;
+use std::cell::RefCell;
+
+type Handler = Box<dyn Fn(&HttpRequest) -> HttpAnswer>;
+
+/// A request the twin received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: String,
+}
+
+/// See the module docs.
+#[derive(Default)]
+pub struct HttpTwin {
+    routes: RefCell<Vec<(String, Handler)>>,
+    seen: RefCell<Vec<Seen>>,
+}
+
+/// A 200 answer with a JSON body.
+pub fn json(status: u16, body: &serde_json::Value) -> HttpAnswer {
+    HttpAnswer {
+        status,
+        body: body.to_string().into_bytes(),
+        cache_control: None,
+    }
+}
+
+impl HttpTwin {
+    /// Answers requests whose URL without query is `url` (the last route added wins).
+    pub fn route(&self, url: &str, handler: impl Fn(&HttpRequest) -> HttpAnswer + 'static) {
+        self.routes
+            .borrow_mut()
+            .push((url.to_owned(), Box::new(handler)));
+    }
+
+    /// Every request received so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.borrow().clone()
+    }
+}
+
+impl Http for HttpTwin {
+    async fn send(&self, request: &HttpRequest) -> ApiResult<HttpAnswer> {
+        self.seen.borrow_mut().push(Seen {
+            method: request.method,
+            url: request.url.clone(),
+            headers: request.headers.clone(),
+            body: request.body.clone(),
+        });
+        let path = request.url.split('?').next().unwrap_or_default();
+        let routes = self.routes.borrow();
+        let handler = routes.iter().rev().find(|(url, _)| url == path);
+        match handler {
+            Some((_, h)) => Ok(h(request)),
+            None => Err(ApiError::ProviderUnavailable(format!(
+                "{path}: no route in the HTTP twin"
+            ))),
+        }
+    }
+}
+
+impl KeySource for HttpTwin {
+    async fn keys_for(&self, jwks_uri: &str, _now: i64, _kid: Option<&str>) -> ApiResult<JwkSet> {
+        let request = HttpRequest {
+            method: "GET",
+            url: jwks_uri.to_owned(),
+            headers: vec![("accept", "application/json".to_owned())],
+            body: String::new(),
+        };
+        let answer = self.send(&request).await?;
+        match answer.status {
+            200 => JwkSet::parse(&answer.body)
+                .map_err(|e| ApiError::InvalidSocialLogin(format!("{jwks_uri}: {e}"))),
+            500.. => Err(ApiError::ProviderUnavailable(format!(
+                "{jwks_uri}: HTTP {}",
+                answer.status
+            ))),
+            s => Err(ApiError::InvalidSocialLogin(format!(
+                "{jwks_uri}: HTTP {s}"
+            ))),
+        }
+    }
+}

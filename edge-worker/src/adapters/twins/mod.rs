@@ -1,0 +1,49 @@
+//! In-memory twins of the platform for native tests (feature `twins`, never in the Worker's
+//! build): the SQLite twin of D1, an HTTP twin that answers as a provider would, and
+//! RustCrypto in place of WebCrypto.
+
+pub mod crypto;
+pub mod http;
+
+use super::sqlite::Sqlite;
+use crate::app::ports::Platform;
+use crate::app::store::StoreError;
+use crypto::NativeCrypto;
+use http::HttpTwin;
+
+/// The native platform: every port a twin.
+pub struct TwinPlatform {
+    pub db: Sqlite,
+    pub http: HttpTwin,
+    pub crypto: NativeCrypto,
+}
+
+impl TwinPlatform {
+    /// A fresh database with the migrations, no routes, a fixed key.
+    pub fn new() -> Result<Self, StoreError> {
+        Ok(Self {
+            db: Sqlite::with_migrations()?,
+            http: HttpTwin::default(),
+            crypto: NativeCrypto::default(),
+        })
+    }
+}
+
+impl Platform for TwinPlatform {
+    type Db = Sqlite;
+    type Http = HttpTwin;
+    type Crypto = NativeCrypto;
+    type Keys = HttpTwin;
+    fn db(&self) -> &Sqlite {
+        &self.db
+    }
+    fn http(&self) -> &HttpTwin {
+        &self.http
+    }
+    fn crypto(&self) -> &NativeCrypto {
+        &self.crypto
+    }
+    fn keys(&self) -> &HttpTwin {
+        &self.http
+    }
+}

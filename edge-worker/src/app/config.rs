@@ -1,0 +1,66 @@
+//! Reading a project's configuration for a request, and the per-IP rate limits.
+
+use crate::adapters::sql::config as sql;
+use crate::app::store::Db;
+use crate::domain::project::Config;
+use crate::domain::{ProjectId, Provider};
+use crate::error::{ApiError, ApiResult};
+
+/// The routes with a per-IP, per-minute budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limited {
+    /// Sign-in, and linking (it proves an account exactly as a sign-in does).
+    SignIn,
+    Refresh,
+}
+
+impl Limited {
+    fn label(self) -> &'static str {
+        match self {
+            Self::SignIn => "signin",
+            Self::Refresh => "refresh",
+        }
+    }
+}
+
+/// A counted request: which budget, and the client it is charged to.
+pub struct RateKey<'a> {
+    pub limited: Limited,
+    pub client_ip: &'a str,
+}
+
+/// Loads the project's configuration (`404 project_not_found`), counting `rate` in the same
+/// round trip.
+pub async fn load<D: Db>(
+    db: &D,
+    pid: &ProjectId,
+    rate: Option<&RateKey<'_>>,
+    now: i64,
+) -> ApiResult<Config> {
+    let key = rate.map(|r| format!("{}:{}", r.limited.label(), r.client_ip));
+    let window = now - now.rem_euclid(60);
+    sql::load(db, pid.as_str(), key.as_deref().map(|k| (k, window)))
+        .await?
+        .ok_or(ApiError::ProjectNotFound)
+}
+
+/// `429 rate_limited` when the counted request went over the project's budget.
+pub fn check_rate(config: &Config, limited: Option<Limited>) -> ApiResult<()> {
+    let settings = &config.project.settings;
+    let limit = match limited {
+        Some(Limited::SignIn) => settings.sign_in_per_minute,
+        Some(Limited::Refresh) => settings.refresh_per_minute,
+        None => return Ok(()),
+    };
+    match config.rate_count {
+        Some(count) if count > limit => Err(ApiError::RateLimited),
+        _ => Ok(()),
+    }
+}
+
+/// The provider `name` if configured and enabled (`422 provider_not_enabled`).
+pub fn enabled_provider<'c>(config: &'c Config, name: &str) -> ApiResult<&'c Provider> {
+    config
+        .enabled_provider(name)
+        .ok_or_else(|| ApiError::ProviderNotEnabled(name.to_owned()))
+}

@@ -1,0 +1,100 @@
+//! The ports the services run against, besides storage ([`super::store::Db`]): outbound
+//! HTTP, crypto and the providers' key sets. Production plugs in Workers' `fetch`, WebCrypto
+//! and the per-isolate JWKS cache (`adapters`); the native tests plug in in-memory twins
+//! (feature `twins`), so the same services run in `cargo test`. Time is a parameter (`now`,
+//! Unix seconds) of every service.
+
+use super::store::Db;
+use crate::domain::Secret;
+use crate::error::ApiResult;
+use core::future::Future;
+use kith_claims::jose::{JwkSet, SignatureVerifier};
+use kith_claims::oauth::HttpRequest;
+use serde_json::Value;
+
+/// A provider's answer to an outbound request.
+#[derive(Debug, Clone)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub body: Vec<u8>,
+    /// The `Cache-Control` header, for key sets.
+    pub cache_control: Option<String>,
+}
+
+/// Largest provider answer read, in bytes.
+pub const MAX_ANSWER: usize = 256 * 1024;
+
+/// Outbound HTTP: sends a request kith-claims prepared. A network failure is
+/// `provider_unavailable`; the caller judges the status.
+pub trait Http {
+    fn send(&self, request: &HttpRequest) -> impl Future<Output = ApiResult<HttpAnswer>>;
+}
+
+/// The crypto the services need beyond signature checks (which kith-claims asks of the
+/// [`SignatureVerifier`] supertrait).
+pub trait Crypto: SignatureVerifier {
+    /// Encrypts a secret for storage (AES-256-GCM under the Worker's key).
+    fn seal(&self, plain: &Secret) -> impl Future<Output = ApiResult<String>>;
+    /// Decrypts what [`Crypto::seal`] produced; tampering fails.
+    fn open(&self, sealed: &str) -> impl Future<Output = ApiResult<Secret>>;
+    /// Signs `header.claims` as a compact JWS with an ES256 PKCS#8 PEM key (Apple's `.p8`).
+    fn sign_es256_pem(
+        &self,
+        pem: &Secret,
+        header: &Value,
+        claims: &Value,
+    ) -> impl Future<Output = ApiResult<String>>;
+    /// Refuses a PEM that [`Crypto::sign_es256_pem`] could not use (`invalid_request`).
+    fn check_es256_pem(&self, pem: &Secret) -> impl Future<Output = ApiResult<()>>;
+    /// Fills `out` from a CSPRNG.
+    fn random_bytes(&self, out: &mut [u8]) -> ApiResult<()>;
+    /// The HMAC key for values derived rather than stored (refresh successors, the
+    /// server-driven flow's verifier and nonce).
+    fn derive_key(&self) -> &[u8];
+}
+
+/// The key set at a provider's `jwks_uri` that may verify a token naming `kid`: cached,
+/// refetched for an unknown `kid` at most once per cooldown (`kith_claims::jwks_cache`).
+pub trait KeySource {
+    fn keys_for(
+        &self,
+        jwks_uri: &str,
+        now: i64,
+        kid: Option<&str>,
+    ) -> impl Future<Output = ApiResult<JwkSet>>;
+}
+
+/// Everything a service may touch, as one type parameter.
+pub trait Platform {
+    type Db: Db;
+    type Http: Http;
+    type Crypto: Crypto;
+    type Keys: KeySource;
+    fn db(&self) -> &Self::Db;
+    fn http(&self) -> &Self::Http;
+    fn crypto(&self) -> &Self::Crypto;
+    fn keys(&self) -> &Self::Keys;
+}
+
+/// `count` random bytes as an array.
+pub fn random<const N: usize, C: Crypto>(crypto: &C) -> ApiResult<[u8; N]> {
+    let mut out = [0u8; N];
+    crypto.random_bytes(&mut out)?;
+    Ok(out)
+}
+
+/// A random RFC 4122 version-4 UUID.
+pub fn random_uuid<C: Crypto>(crypto: &C) -> ApiResult<String> {
+    let mut b: [u8; 16] = random(crypto)?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        hex.get(0..8).unwrap_or_default(),
+        hex.get(8..12).unwrap_or_default(),
+        hex.get(12..16).unwrap_or_default(),
+        hex.get(16..20).unwrap_or_default(),
+        hex.get(20..32).unwrap_or_default()
+    ))
+}

@@ -1,0 +1,74 @@
+//! The authorization code exchange (RFC 6749 section 4.1.3, PKCE RFC 7636 section 4.5):
+//! the Worker authenticates with the client secret it holds; the client proves it started
+//! the flow with the verifier.
+
+use super::apple;
+use crate::app::ports::{Crypto, Http, Platform};
+use crate::domain::{Provider, Secret, TokenAuthMethod};
+use crate::error::{ApiError, ApiResult};
+use kith_claims::oauth::{
+    process_token_response, ClientAuth, ClientSecret, CodeExchange, PkceVerifier, TokenResponse,
+};
+use kith_claims::providers::ProviderKind;
+
+/// What the client sends back from the provider's redirect.
+pub struct Grant<'a> {
+    pub code: &'a str,
+    pub verifier: &'a PkceVerifier,
+    pub redirect_uri: &'a str,
+}
+
+/// The client secret to authenticate with: Apple's minted JWT, the sealed secret opened, or
+/// none (a public client).
+async fn client_secret<C: Crypto>(
+    crypto: &C,
+    provider: &Provider,
+    kind: ProviderKind,
+    now: i64,
+) -> ApiResult<Secret> {
+    match (&provider.client_secret_enc, kind) {
+        (Some(sealed), ProviderKind::Apple) => {
+            apple::client_secret(crypto, provider, sealed, now).await
+        }
+        (Some(sealed), _) => crypto.open(sealed).await,
+        (None, _) => Ok(Secret::new("")),
+    }
+}
+
+/// Exchanges the code at the provider's token endpoint. A 5xx or an unreachable endpoint is
+/// `provider_unavailable` (nothing written); any refusal is `invalid_social_login`.
+pub async fn exchange<P: Platform>(
+    p: &P,
+    provider: &Provider,
+    kind: ProviderKind,
+    grant: &Grant<'_>,
+    now: i64,
+) -> ApiResult<TokenResponse> {
+    let cfg = &provider.config;
+    let secret = ClientSecret::new(
+        client_secret(p.crypto(), provider, kind, now)
+            .await?
+            .expose()
+            .to_owned(),
+    );
+    let request = CodeExchange {
+        token_endpoint: &cfg.token_endpoint,
+        client_id: &cfg.client_id,
+        client_secret: &secret,
+        auth: match cfg.token_endpoint_auth_method {
+            TokenAuthMethod::ClientSecretBasic => ClientAuth::Basic,
+            TokenAuthMethod::ClientSecretPost => ClientAuth::Post,
+        },
+    }
+    .request(grant.code, grant.redirect_uri, grant.verifier);
+    let answer = p.http().send(&request).await?;
+    if answer.status >= 500 {
+        return Err(ApiError::ProviderUnavailable(format!(
+            "token endpoint: HTTP {}",
+            answer.status
+        )));
+    }
+    process_token_response(answer.status, &answer.body).map_err(|e| {
+        ApiError::InvalidSocialLogin(format!("code exchange with {}: {e}", provider.name))
+    })
+}

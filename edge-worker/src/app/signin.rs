@@ -1,0 +1,163 @@
+//! The sign-in service: applies kith-claims' linking decision for a [`ProvenIdentity`] to
+//! the database. Generic over the storage port, so it runs natively on the SQLite twin.
+
+use super::ports::{random, random_uuid, Crypto};
+use crate::adapters::sql::signin::{self as sql, PendingVerification, SignIn, SignInOutcome};
+use crate::app::store::Db;
+use crate::domain::{Project, ProvenIdentity, Provider, RefreshToken, Secret, SessionId, UserOut};
+use crate::error::{ApiError, ApiResult};
+use kith_claims::b64;
+use kith_claims::hex::sha256_hex as hash_hex;
+use kith_claims::linking::{EmailOwner, Grant, LinkingInput, Refusal};
+
+/// Fresh random values for one sign-in (from the runtime's CSPRNG; fixed in tests).
+#[derive(Debug)]
+pub struct Fresh {
+    pub user_id: String,
+    pub session_id: SessionId,
+    pub refresh_token: RefreshToken,
+    pub verification_id: String,
+    pub verification_code: Secret,
+}
+
+impl Fresh {
+    /// Draws the values from `crypto`'s CSPRNG.
+    pub fn draw<C: Crypto>(crypto: &C) -> ApiResult<Self> {
+        let code = u32::from_be_bytes(random::<4, C>(crypto)?) % 1_000_000;
+        Ok(Self {
+            user_id: random_uuid(crypto)?,
+            session_id: SessionId::new(random_uuid(crypto)?),
+            refresh_token: RefreshToken::new(b64::encode(random::<32, C>(crypto)?)),
+            verification_id: b64::encode(random::<32, C>(crypto)?),
+            verification_code: Secret::new(format!("{code:06}")),
+        })
+    }
+}
+
+/// A successful sign-in or refresh, before the access token is signed. Its `Debug` shows no
+/// token.
+#[derive(Debug)]
+pub struct Granted {
+    pub user: UserOut,
+    pub session_id: SessionId,
+    pub refresh_token: RefreshToken,
+    pub amr: String,
+}
+
+/// A linking decision: what to do, or why not.
+type Decision = Result<Grant, Refusal>;
+
+/// How long an email verification lives.
+pub const VERIFICATION_TTL_SECS: i64 = 15 * 60;
+
+/// The two hypothetical linking decisions (no user owns the email / one does); the database
+/// picks the one that holds inside the transaction.
+fn decisions(
+    project: &Project,
+    provider: &Provider,
+    id: &ProvenIdentity,
+) -> ApiResult<(Decision, Decision)> {
+    let base = LinkingInput {
+        linked_user: None,
+        email: id.email(),
+        email_trusted: id.email_trusted(),
+        email_owner: None,
+        options: provider.config.options.link_options(),
+        self_registration: project.self_registration,
+    };
+    let if_no_owner = base.decide();
+    if if_no_owner == Err(Refusal::SignInDisabled) {
+        return Err(ApiError::SignInDisabled);
+    }
+    let if_owner = LinkingInput {
+        email_owner: Some(EmailOwner { user_id: "" }),
+        ..base
+    }
+    .decide();
+    Ok((if_no_owner, if_owner))
+}
+
+/// Applies the linking policy for a proven identity: signs in, links or creates, or refuses
+/// with the CONTRACT's 403/409 codes.
+pub async fn complete_sign_in<D: Db>(
+    db: &D,
+    project: &Project,
+    provider: &Provider,
+    id: &ProvenIdentity,
+    fresh: &Fresh,
+    now: i64,
+) -> ApiResult<Granted> {
+    let (if_no_owner, if_owner) = decisions(project, provider, id)?;
+    // The email only takes part in matching when the provider uses it as an identifier.
+    let email_for_match = id
+        .email()
+        .filter(|_| provider.config.options.use_email_as_identifier);
+    let amr = format!("social:{}", provider.name);
+    let amr_json = serde_json::json!([amr]).to_string();
+    let refresh_hash = hash_hex(fresh.refresh_token.expose());
+    let outcome = sql::sign_in(
+        db,
+        &SignIn {
+            project_id: project.id.as_str(),
+            provider: provider.name.as_str(),
+            identity: id,
+            match_email: email_for_match,
+            new_user_id: &fresh.user_id,
+            session_id: fresh.session_id.as_str(),
+            refresh_hash: &refresh_hash,
+            amr_json: &amr_json,
+            now,
+            session_expires_at: now + project.settings.session_ttl_secs,
+            if_owner: if email_for_match.is_some() {
+                if_owner
+            } else {
+                if_no_owner.clone()
+            },
+            if_no_owner,
+        },
+    )
+    .await?;
+    match outcome {
+        SignInOutcome::SignedIn(user) => Ok(Granted {
+            user,
+            session_id: fresh.session_id.clone(),
+            refresh_token: fresh.refresh_token.clone(),
+            amr,
+        }),
+        SignInOutcome::Replayed => Err(ApiError::InvalidSocialLogin(
+            "replayed nonce or id_token".into(),
+        )),
+        SignInOutcome::Refused(Refusal::EmailVerificationRequired { link_to }) => {
+            let pending = PendingVerification {
+                id: &fresh.verification_id,
+                project_id: project.id.as_str(),
+                provider: provider.name.as_str(),
+                identity: id,
+                link_to: link_to.as_deref(),
+                code_hash: &hash_hex(fresh.verification_code.expose()),
+                now,
+                expires_at: now + VERIFICATION_TTL_SECS,
+            };
+            sql::create_email_verification(db, &pending).await?;
+            Err(ApiError::EmailVerificationRequired(
+                fresh.verification_id.clone(),
+            ))
+        }
+        SignInOutcome::Refused(Refusal::EmailInUse) => Err(ApiError::EmailInUse),
+        SignInOutcome::Refused(Refusal::SignupDisabled) => Err(ApiError::SignupDisabled),
+        SignInOutcome::Refused(Refusal::SignInDisabled) => Err(ApiError::SignInDisabled),
+    }
+}
+
+/// `POST /api/auth/login/social`: proves the account, then applies the linking policy.
+pub async fn sign_in<P: super::ports::Platform>(
+    p: &P,
+    project: &Project,
+    provider: &Provider,
+    claim: super::prove::Claim,
+    now: i64,
+) -> ApiResult<Granted> {
+    let identity = super::prove::prove(p, provider, claim, now).await?;
+    let fresh = Fresh::draw(p.crypto())?;
+    complete_sign_in(p.db(), project, provider, &identity, &fresh, now).await
+}

@@ -1,0 +1,197 @@
+//! `/api/auth/*` for browsers and apps: providers, sign-in, refresh, sign-out, the user,
+//! and (in [`super::identities`]) linking. Each request names its project with the
+//! `project-id` header; browser calls are checked against the project's origins.
+
+use super::context::{bearer, client_ip, issuer, now_secs, platform, session};
+use super::{body, cors, identities, wire};
+use crate::adapters::platform::WorkerPlatform;
+use crate::app::config::{self, Limited, RateKey};
+use crate::app::prove::{parse_claim, LoginBody};
+use crate::app::sessions::{self, LogoutScope};
+use crate::app::signin;
+use crate::domain::project::Config;
+use crate::domain::{ProjectId, RefreshToken};
+use crate::error::{ApiError, ApiResult};
+use kith_claims::providers::ProviderKind;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use worker::{Env, Method, Request, Response};
+
+/// One `/api/auth` request, its project's configuration loaded.
+pub struct Call<'a> {
+    pub req: &'a mut Request,
+    pub env: &'a Env,
+    pub platform: WorkerPlatform,
+    pub config: Config,
+    pub now: i64,
+}
+
+/// Routes `/api/auth/{rest}`; the answer carries CORS headers for `origin`.
+pub async fn handle(req: &mut Request, env: &Env, rest: &[&str]) -> ApiResult<Response> {
+    let origin = req.headers().get("origin")?;
+    let resp = match prepare(req, env, rest, origin.as_deref()).await {
+        Ok(call) => dispatch(call, rest).await,
+        Err(e) => Err(e),
+    };
+    let resp = match resp {
+        Ok(r) => r,
+        Err(e) => wire::error_response(&e)?,
+    };
+    cors::allow(resp, origin.as_deref())
+}
+
+/// Which budget a route spends.
+fn limited(method: &Method, rest: &[&str]) -> Option<Limited> {
+    match (method, rest) {
+        // Linking proves a provider account exactly as a sign-in does: same limit.
+        (Method::Post, ["login", "social"] | ["identities"]) => Some(Limited::SignIn),
+        (Method::Post, ["refresh"]) => Some(Limited::Refresh),
+        _ => None,
+    }
+}
+
+async fn prepare<'a>(
+    req: &'a mut Request,
+    env: &'a Env,
+    rest: &[&str],
+    origin: Option<&str>,
+) -> ApiResult<Call<'a>> {
+    let pid = req
+        .headers()
+        .get("project-id")?
+        .ok_or_else(|| ApiError::InvalidRequest("the project-id header is required".into()))?;
+    let pid = ProjectId::parse(&pid).ok_or(ApiError::ProjectNotFound)?;
+    let now = now_secs();
+    let limit = limited(&req.method(), rest);
+    let ip = client_ip(req);
+    let rate = limit.map(|limited| RateKey {
+        limited,
+        client_ip: &ip,
+    });
+    let platform = platform(env).await?;
+    let config = config::load(&platform.db, &pid, rate.as_ref(), now).await?;
+    cors::check_origin(&config.project, origin)?;
+    config::check_rate(&config, limit)?;
+    Ok(Call {
+        req,
+        env,
+        platform,
+        config,
+        now,
+    })
+}
+
+async fn dispatch(call: Call<'_>, rest: &[&str]) -> ApiResult<Response> {
+    match (call.req.method(), rest) {
+        (Method::Get, ["providers"]) => wire::json_response(&providers(&call.config), 200),
+        (Method::Post, ["login", "social"]) => login(call).await,
+        (Method::Post, ["refresh"]) => refresh(call).await,
+        (Method::Post, ["logout"]) => logout(call).await,
+        (Method::Get, ["user"]) => user(call).await,
+        (Method::Post, ["identities"]) => identities::link(call).await,
+        (Method::Delete, ["identities", provider]) => identities::unlink(call, provider).await,
+        (
+            _,
+            ["providers"]
+            | ["login", "social"]
+            | ["refresh"]
+            | ["logout"]
+            | ["user"]
+            | ["identities"]
+            | ["identities", _],
+        ) => Err(ApiError::MethodNotAllowed),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// `GET /api/auth/providers`: the public facts the SDK needs, never a secret.
+fn providers(config: &Config) -> Value {
+    let project = &config.project;
+    let list: Vec<Value> = config
+        .providers
+        .iter()
+        .filter(|p| p.enabled)
+        .map(|p| {
+            let oauth2 = p.is_oauth2();
+            let form_post = p.kind() == ProviderKind::Apple;
+            json!({
+                "provider": p.name,
+                "kind": if oauth2 { "oauth2" } else { "oidc" },
+                "client_id": p.config.client_id,
+                "authorization_endpoint": p.config.authorization_endpoint,
+                "scopes": p.config.scopes,
+                "response_mode": if form_post { "form_post" } else { "query" },
+                "sign_up_enabled": p.config.options.sign_up_enabled && project.self_registration,
+            })
+        })
+        .collect();
+    json!({ "providers": list })
+}
+
+/// Signs a granted session and answers it.
+pub async fn answer(call: &Call<'_>, granted: signin::Granted) -> ApiResult<Response> {
+    let issuer = issuer(call.env, call.req)?;
+    let keys = &call.platform.crypto.keys;
+    let out = session(keys, &issuer, &call.config.project, granted, call.now).await?;
+    wire::json_response(&out, 200)
+}
+
+async fn login(call: Call<'_>) -> ApiResult<Response> {
+    let b: LoginBody = body::read_json(call.req).await?;
+    let provider = config::enabled_provider(&call.config, &b.provider)?;
+    let claim = parse_claim(b, &call.config.project, provider)?;
+    let project = &call.config.project;
+    let granted = signin::sign_in(&call.platform, project, provider, claim, call.now).await?;
+    answer(&call, granted).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshBody {
+    refresh_token: String,
+}
+
+async fn refresh(call: Call<'_>) -> ApiResult<Response> {
+    let b: RefreshBody = body::read_json(call.req).await?;
+    let token = RefreshToken::new(b.refresh_token);
+    let key = &call.platform.crypto.keys.refresh_key;
+    let db = &call.platform.db;
+    let rotated = sessions::refresh(db, &call.config.project, &token, key, call.now).await?;
+    answer(&call, rotated).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct LogoutBody {
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+async fn logout(call: Call<'_>) -> ApiResult<Response> {
+    let project = &call.config.project;
+    let claims = bearer(&call.platform.crypto.keys, call.req, project, call.now).await?;
+    let bytes = body::bytes(call.req).await?;
+    let b: LogoutBody = if bytes.is_empty() {
+        LogoutBody::default()
+    } else {
+        body::json(&bytes)?
+    };
+    let scope = match b.scope.as_deref() {
+        None | Some("local") => LogoutScope::Local,
+        Some("global") => LogoutScope::Global,
+        Some(_) => {
+            return Err(ApiError::InvalidRequest(
+                "scope must be \"local\" or \"global\"".into(),
+            ))
+        }
+    };
+    sessions::logout(&call.platform.db, project, &claims, scope, call.now).await?;
+    wire::no_content()
+}
+
+async fn user(call: Call<'_>) -> ApiResult<Response> {
+    let project = &call.config.project;
+    let claims = bearer(&call.platform.crypto.keys, call.req, project, call.now).await?;
+    let user = sessions::current_user(&call.platform.db, project, &claims, call.now).await?;
+    wire::json_response(&user, 200)
+}

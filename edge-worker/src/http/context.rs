@@ -1,0 +1,90 @@
+//! What a handler needs from the request and the Worker's environment: the clock, the
+//! platform, the issuer, the client IP, the bearer's claims and the signed session.
+
+use crate::adapters::d1::D1;
+use crate::adapters::keys::{self, Keys};
+use crate::adapters::platform::{WebCrypto, WorkerPlatform};
+use crate::adapters::webcrypto::WebCryptoVerifier;
+use crate::app::sessions::{self, AccessClaims};
+use crate::app::signin::Granted;
+use crate::domain::{Project, SessionOut};
+use crate::error::ApiResult;
+use std::rc::Rc;
+use worker::{Date, Env, Request};
+
+/// Unix seconds now.
+pub fn now_secs() -> i64 {
+    i64::try_from(Date::now().as_millis() / 1000).unwrap_or(i64::MAX)
+}
+
+/// The D1 binding.
+pub fn database(env: &Env) -> ApiResult<D1> {
+    Ok(D1(env.d1("DB")?))
+}
+
+/// The production platform with the isolate's keys.
+pub async fn platform(env: &Env) -> ApiResult<WorkerPlatform> {
+    Ok(WorkerPlatform {
+        db: database(env)?,
+        crypto: WebCrypto {
+            keys: keys::load(env).await?,
+        },
+    })
+}
+
+/// The client's IP (Cloudflare sets `cf-connecting-ip`).
+pub fn client_ip(req: &Request) -> String {
+    req.headers()
+        .get("cf-connecting-ip")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Kith's issuer: the `KITH_ISSUER` variable, or the request's origin.
+pub fn issuer(env: &Env, req: &Request) -> ApiResult<String> {
+    match env.var("KITH_ISSUER").map(|v| v.to_string()) {
+        Ok(v) if !v.is_empty() => Ok(v),
+        _ => Ok(req.url()?.origin().ascii_serialization()),
+    }
+}
+
+/// The verified claims of the request's `Authorization: Bearer` access token.
+pub async fn bearer(
+    keys: &Keys,
+    req: &Request,
+    project: &Project,
+    now: i64,
+) -> ApiResult<AccessClaims> {
+    let authorization = req.headers().get("authorization")?;
+    sessions::bearer(
+        &keys.public,
+        &WebCryptoVerifier,
+        authorization.as_deref(),
+        project,
+        now,
+    )
+    .await
+}
+
+/// The session answer for a granted sign-in or refresh: the access token signed with the
+/// active key for `project` with Kith's issuer.
+pub async fn session(
+    keys: &Rc<Keys>,
+    issuer: &str,
+    project: &Project,
+    granted: Granted,
+    now: i64,
+) -> ApiResult<SessionOut> {
+    let claims = sessions::access_claims(issuer, project, &granted, now);
+    let access_token = keys.active()?.sign_jwt(&claims).await?;
+    let ttl = project.settings.access_token_ttl_secs;
+    Ok(SessionOut {
+        access_token,
+        token_type: "bearer",
+        expires_in: ttl,
+        expires_at: now + ttl,
+        refresh_token: granted.refresh_token.into_exposed(),
+        user: granted.user,
+    })
+}

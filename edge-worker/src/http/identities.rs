@@ -1,0 +1,31 @@
+//! `POST /api/auth/identities` and `DELETE /api/auth/identities/{provider}`.
+
+use super::auth::Call;
+use super::context::bearer;
+use super::{body, wire};
+use crate::app::config;
+use crate::app::identities;
+use crate::app::prove::{parse_claim, LoginBody};
+use crate::error::ApiResult;
+use worker::Response;
+
+/// Links the provider account a sign-in body proves to the bearer's user.
+pub async fn link(call: Call<'_>) -> ApiResult<Response> {
+    let project = &call.config.project;
+    let claims = bearer(&call.platform.crypto.keys, call.req, project, call.now).await?;
+    let b: LoginBody = body::read_json(call.req).await?;
+    let provider = config::enabled_provider(&call.config, &b.provider)?;
+    let claim = parse_claim(b, project, provider)?;
+    let user =
+        identities::link(&call.platform, project, provider, claim, &claims, call.now).await?;
+    wire::json_response(&user, 200)
+}
+
+/// Unlinks every identity of `provider` from the bearer's user, never the last.
+pub async fn unlink(call: Call<'_>, provider: &str) -> ApiResult<Response> {
+    let project = &call.config.project;
+    let claims = bearer(&call.platform.crypto.keys, call.req, project, call.now).await?;
+    let provider = kith_claims::oauth::percent_decode(provider);
+    let user = identities::unlink(&call.platform.db, project, &provider, &claims, call.now).await?;
+    wire::json_response(&user, 200)
+}

@@ -1,0 +1,18 @@
+//! The Worker's services natively: the sign-in, refresh and identity services on the
+//! in-memory twins (SQLite for D1, an HTTP twin for the providers, RustCrypto for
+//! WebCrypto), with the same SQL and migration files as production. One test binary.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod codes;
+mod identities;
+mod linking;
+mod native;
+mod secrets;
+mod sessions;
+mod storage;
+mod world;

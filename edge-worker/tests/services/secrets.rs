@@ -1,0 +1,64 @@
+//! `{:?}` of every Worker type that holds a secret shows none of it (logs are not a leak).
+
+use super::world::*;
+use kith_worker::domain::{SessionOut, UserOut};
+
+const REFRESH: &str = "rt-SECRET-4f2a";
+const CODE: &str = "918273";
+const CLIENT: &str = "client-SECRET-77";
+const ACCESS: &str = "eyJ-access-SECRET";
+
+fn assert_redacted(what: &str, printed: String, secrets: &[&str]) {
+    for s in secrets {
+        assert!(!printed.contains(s), "{what} prints {s}: {printed}");
+    }
+}
+
+fn user() -> UserOut {
+    UserOut {
+        id: "u".into(),
+        email: None,
+        email_verified: false,
+        name: None,
+        picture: None,
+        roles: vec![],
+        identities: vec![],
+        created_at: 0,
+        last_sign_in_at: 0,
+    }
+}
+
+#[test]
+fn no_secret_holding_type_prints_its_secret() {
+    let fresh = Fresh {
+        user_id: "u".into(),
+        session_id: SessionId::new("s"),
+        refresh_token: RefreshToken::new(REFRESH),
+        verification_id: "v".into(),
+        verification_code: Secret::new(CODE),
+    };
+    assert_redacted("Fresh", format!("{fresh:?} {fresh:#?}"), &[REFRESH, CODE]);
+    let granted = Granted {
+        user: user(),
+        session_id: SessionId::new("s"),
+        refresh_token: RefreshToken::new(REFRESH),
+        amr: "social:google".into(),
+    };
+    assert_redacted("Granted", format!("{granted:?} {granted:#?}"), &[REFRESH]);
+    let session = SessionOut {
+        access_token: ACCESS.into(),
+        token_type: "bearer",
+        expires_in: 60,
+        expires_at: 1,
+        refresh_token: REFRESH.into(),
+        user: user(),
+    };
+    assert_redacted("SessionOut", format!("{session:?}"), &[ACCESS, REFRESH]);
+    let secret = Secret::new(CLIENT);
+    assert_redacted("Secret", format!("{secret:?}"), &[CLIENT]);
+    let key = ReplayKey {
+        key: "idt:SECRET-hash".into(),
+        keep_until: 1,
+    };
+    assert_redacted("ReplayKey", format!("{key:?}"), &["SECRET-hash"]);
+}

@@ -1,0 +1,173 @@
+//! Refresh rotation, revocation and sign-out, the rate-limit counters.
+
+use super::world::*;
+
+#[test]
+fn refresh_rotates_and_a_racing_tab_within_the_grace_gets_the_same_successor() {
+    let w = world();
+    let g = w
+        .sign_in(&provider("google", open()), "g-1", None, false)
+        .unwrap();
+    let a = block_on(rotate(&w.db, &w.project, &g.refresh_token, KEY, NOW + 5)).unwrap();
+    let b = block_on(rotate(&w.db, &w.project, &g.refresh_token, KEY, NOW + 6)).unwrap();
+    assert_eq!(a.refresh_token, b.refresh_token);
+    assert_ne!(a.refresh_token, g.refresh_token);
+    assert_eq!(a.session_id, g.session_id);
+    assert_eq!(a.user.id, g.user.id);
+    let c = block_on(rotate(&w.db, &w.project, &a.refresh_token, KEY, NOW + 7)).unwrap();
+    assert_ne!(c.refresh_token, a.refresh_token);
+    assert_eq!(w.count("refresh_tokens"), 3);
+}
+
+#[test]
+fn unknown_expired_and_revoked_refresh_tokens_are_refused() {
+    let w = world();
+    assert!(matches!(
+        block_on(rotate(
+            &w.db,
+            &w.project,
+            &RefreshToken::new("nope"),
+            KEY,
+            NOW
+        )),
+        Err(ApiError::InvalidRefreshToken)
+    ));
+    let g = w
+        .sign_in(&provider("google", open()), "g-1", None, false)
+        .unwrap();
+    let late = NOW + w.project.settings.session_ttl_secs + 1;
+    assert!(matches!(
+        block_on(rotate(&w.db, &w.project, &g.refresh_token, KEY, late)),
+        Err(ApiError::InvalidRefreshToken)
+    ));
+    let h = w
+        .sign_in(&provider("google", open()), "g-1", None, false)
+        .unwrap();
+    assert_eq!(
+        block_on(sql::sessions::revoke_sessions(
+            &w.db,
+            PID,
+            &h.user.id,
+            Some(h.session_id.as_str()),
+            NOW
+        ))
+        .unwrap(),
+        1
+    );
+    assert!(matches!(
+        block_on(rotate(&w.db, &w.project, &h.refresh_token, KEY, NOW)),
+        Err(ApiError::InvalidRefreshToken)
+    ));
+}
+
+#[test]
+fn global_logout_revokes_every_session_of_the_user_only() {
+    let w = world();
+    let g = provider("google", open());
+    let a = w.sign_in(&g, "g-1", None, false).unwrap();
+    let b = w.sign_in(&g, "g-1", None, false).unwrap();
+    let other = w.sign_in(&g, "g-2", None, false).unwrap();
+    assert_eq!(
+        block_on(sql::sessions::revoke_sessions(
+            &w.db, PID, &a.user.id, None, NOW
+        ))
+        .unwrap(),
+        2
+    );
+    assert!(block_on(sql::sessions::session_user(
+        &w.db,
+        PID,
+        b.session_id.as_str(),
+        &b.user.id,
+        NOW
+    ))
+    .unwrap()
+    .is_none());
+    assert!(block_on(sql::sessions::session_user(
+        &w.db,
+        PID,
+        other.session_id.as_str(),
+        &other.user.id,
+        NOW
+    ))
+    .unwrap()
+    .is_some());
+}
+
+#[test]
+fn sessions_are_not_shared_across_projects() {
+    let w = world();
+    let g = w
+        .sign_in(&provider("google", open()), "g-1", None, false)
+        .unwrap();
+    assert!(block_on(sql::sessions::session_user(
+        &w.db,
+        "11111111-2222-4333-8444-555555555555",
+        g.session_id.as_str(),
+        &g.user.id,
+        NOW
+    ))
+    .unwrap()
+    .is_none());
+}
+
+#[test]
+fn the_config_batch_counts_requests_per_minute_window() {
+    let w = world();
+    let c1 = block_on(load(&w.db, PID, Some(("signin:1.2.3.4", NOW)))).unwrap();
+    let c2 = block_on(load(&w.db, PID, Some(("signin:1.2.3.4", NOW)))).unwrap();
+    let next = block_on(load(&w.db, PID, Some(("signin:1.2.3.4", NOW + 60)))).unwrap();
+    assert_eq!(
+        (c1.rate_count, c2.rate_count, next.rate_count),
+        (Some(1), Some(2), Some(1))
+    );
+    assert!(matches!(
+        block_on(load(&w.db, "nope", Some(("k", NOW)))),
+        Err(ApiError::ProjectNotFound)
+    ));
+    assert_eq!(block_on(w.db.batch(vec![])).unwrap().len(), 0);
+}
+
+#[test]
+fn rate_limit_counters_of_past_windows_are_pruned() {
+    let w = world();
+    for ip in ["1.1.1.1", "2.2.2.2", "3.3.3.3"] {
+        block_on(load(&w.db, PID, Some((&format!("signin:{ip}"), NOW)))).unwrap();
+    }
+    assert_eq!(w.count("rate_limits"), 3);
+    block_on(load(&w.db, PID, Some(("signin:9.9.9.9", NOW + 3660)))).unwrap();
+    assert_eq!(
+        w.count("rate_limits"),
+        1,
+        "only the current window's counter is left"
+    );
+}
+
+#[test]
+fn reuse_after_the_grace_revokes_the_whole_family() {
+    let w = world();
+    let g = w
+        .sign_in(&provider("google", open()), "g-1", None, false)
+        .unwrap();
+    let a = block_on(rotate(&w.db, &w.project, &g.refresh_token, KEY, NOW + 5)).unwrap();
+    let stolen = block_on(rotate(
+        &w.db,
+        &w.project,
+        &g.refresh_token,
+        KEY,
+        NOW + 5 + 11,
+    ));
+    assert!(matches!(stolen, Err(ApiError::InvalidRefreshToken)));
+    // The legitimate holder's successor dies with the family.
+    let legit = block_on(rotate(&w.db, &w.project, &a.refresh_token, KEY, NOW + 17));
+    assert!(matches!(legit, Err(ApiError::InvalidRefreshToken)));
+    assert!(block_on(sql::sessions::session_user(
+        &w.db,
+        PID,
+        g.session_id.as_str(),
+        &g.user.id,
+        NOW + 18
+    ))
+    .unwrap()
+    .is_none());
+}

@@ -1,0 +1,279 @@
+//! The one URL policy of Kith: which URLs it will fetch, redirect a browser to, or accept as
+//! an origin. Both the Worker (provider endpoints, discovery, redirect URLs, allowed origins)
+//! and the browser SDK use it.
+//!
+//! A URL is accepted when it is `https://`, or `http://` on a loopback host (`127.0.0.1`,
+//! `localhost`, `[::1]`): the "potentially trustworthy" origins of W3C Secure Contexts
+//! section 3.1, without `*.localhost`. Tokens, codes and client secrets only ever travel to
+//! such URLs, so a network attacker cannot read them (OAuth 2.0 Security BCP, RFC 9700
+//! section 4.1; RFC 8252 section 8.3 for loopback).
+//!
+//! The parser is hand-written and deliberately stricter than the WHATWG URL standard
+//! browsers follow, so that every accepted URL means the same thing to Kith, to a browser and
+//! to any HTTP client: no two readings of one string can send a secret elsewhere (the
+//! open-redirect and parser-differential tricks of RFC 9700 section 4.11 and TESTING.md).
+//! Refused:
+//! - any scheme but lower-case `https` / `http`, and a missing `//` (`https:evil.example`);
+//! - userinfo (`https://good.example@evil.example`), which hides the real host;
+//! - backslashes (browsers read `\` as `/`), control characters, whitespace, non-ASCII
+//!   characters (IDNs must come as punycode), and `%` in the host (no encoded dots);
+//! - empty hosts, empty or malformed DNS labels, empty or out-of-range ports;
+//! - numeric hosts that browsers would read as another IPv4 address (`127.1`,
+//!   `2130706433`, `0x7f.0.0.1`): an IPv4 host must be a canonical dotted quad;
+//! - malformed percent escapes in the path, query or fragment.
+//!
+//! No `url` crate: the SDK bundles this crate, and size matters (STYLE.md principle 8).
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// The longest URL accepted, in bytes.
+pub const MAX_URL_LEN: usize = 2048;
+
+/// The scheme of a [`TrustworthyUrl`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// `https` (RFC 9110 section 4.2.2).
+    Https,
+    /// `http`, accepted only on a loopback host (RFC 8252 section 7.3, local development).
+    Http,
+}
+
+impl Scheme {
+    /// The port a URL of this scheme uses when it names none (RFC 9110 section 4.2).
+    pub const fn default_port(self) -> u16 {
+        match self {
+            Self::Https => 443,
+            Self::Http => 80,
+        }
+    }
+}
+
+/// A URL that passed Kith's URL policy (see the module documentation); it borrows the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TrustworthyUrl<'a> {
+    text: &'a str,
+    scheme: Scheme,
+    host: &'a str,
+    port: Option<u16>,
+    /// Path, query and fragment, as written (starts with `/`, `?` or `#`, or is empty).
+    rest: &'a str,
+}
+
+fn refuse(detail: &'static str) -> Error {
+    Error::new(ErrorCode::InvalidUrl, detail)
+}
+
+impl<'a> TrustworthyUrl<'a> {
+    /// Parses `text` under the policy of the module documentation.
+    pub fn parse(text: &'a str) -> Result<Self> {
+        if text.is_empty() || text.len() > MAX_URL_LEN {
+            return Err(refuse("a URL must be 1-2048 characters"));
+        }
+        // Printable ASCII only: no whitespace, control characters or non-ASCII anywhere.
+        if !text.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(refuse(
+                "a URL must be printable ASCII without whitespace (IDNs as punycode)",
+            ));
+        }
+        if text.contains('\\') {
+            return Err(refuse("a URL must not contain a backslash"));
+        }
+        let (scheme, after) = if let Some(r) = text.strip_prefix("https://") {
+            (Scheme::Https, r)
+        } else if let Some(r) = text.strip_prefix("http://") {
+            (Scheme::Http, r)
+        } else {
+            return Err(refuse(
+                "a URL must start with https:// (or http:// on loopback)",
+            ));
+        };
+        let split = after.find(['/', '?', '#']).unwrap_or(after.len());
+        let (authority, rest) = after.split_at_checked(split).unwrap_or((after, ""));
+        if authority.contains('@') {
+            return Err(refuse("a URL must not carry userinfo (user@host)"));
+        }
+        let (host, port) = split_port(authority)?;
+        check_host(host)?;
+        check_escapes(rest)?;
+        let url = Self {
+            text,
+            scheme,
+            host,
+            port,
+            rest,
+        };
+        if scheme == Scheme::Http && !url.is_loopback() {
+            return Err(refuse("http:// is only accepted on a loopback host"));
+        }
+        Ok(url)
+    }
+
+    /// The whole URL, as given.
+    pub fn as_str(&self) -> &'a str {
+        self.text
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The host as written: a DNS name, a dotted-quad IPv4 address or a bracketed IPv6 one.
+    pub fn host(&self) -> &'a str {
+        self.host
+    }
+
+    /// The port, when the URL names one.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// Path, query and fragment as written (empty, or starting with `/`, `?` or `#`).
+    pub fn path_and_rest(&self) -> &'a str {
+        self.rest
+    }
+
+    /// Whether the URL carries a fragment, which a redirection endpoint must not (RFC 6749
+    /// section 3.1.2).
+    pub fn has_fragment(&self) -> bool {
+        self.rest.contains('#')
+    }
+
+    /// Whether the host is one of the loopback names Kith accepts over `http`.
+    pub fn is_loopback(&self) -> bool {
+        matches!(self.host, "127.0.0.1" | "localhost" | "[::1]")
+    }
+
+    /// Whether the text is exactly an origin in its serialized form (RFC 6454 section 6.2):
+    /// `scheme://host[:port]` with a lower-case host, no default port, and nothing after it,
+    /// so that it compares equal to a browser's `Origin` header byte for byte (CORS).
+    pub fn is_origin(&self) -> bool {
+        let lower = !self.host.bytes().any(|b| b.is_ascii_uppercase());
+        let default_port = self.port == Some(self.scheme.default_port());
+        self.rest.is_empty() && lower && !default_port
+    }
+}
+
+/// Splits `host[:port]`, refusing empty, non-numeric and out-of-range ports.
+fn split_port(authority: &str) -> Result<(&str, Option<u16>)> {
+    // An IPv6 literal holds colons of its own: the port comes after the closing bracket.
+    let colon = match authority.rfind(']') {
+        Some(end) => authority
+            .get(end..)
+            .and_then(|tail| tail.find(':'))
+            .map(|i| i + end),
+        None => authority.find(':'),
+    };
+    let Some(colon) = colon else {
+        return Ok((authority, None));
+    };
+    let host = authority.get(..colon).unwrap_or_default();
+    let digits = authority.get(colon + 1..).unwrap_or_default();
+    let valid = (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    match digits.parse::<u16>() {
+        Ok(port) if valid && port != 0 => Ok((host, Some(port))),
+        _ => Err(refuse("a URL port must be a number from 1 to 65535")),
+    }
+}
+
+/// A DNS name of 1-63 character labels (letters, digits, inner `-`), a canonical dotted-quad
+/// IPv4 address, or a bracketed IPv6 address.
+fn check_host(host: &str) -> Result<()> {
+    if host.is_empty() {
+        return Err(refuse("a URL must name a host"));
+    }
+    if let Some(inner) = host.strip_prefix('[') {
+        let inner = inner
+            .strip_suffix(']')
+            .ok_or_else(|| refuse("an IPv6 host must be bracketed"))?;
+        let ok = inner.contains(':')
+            && inner
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        return if ok {
+            Ok(())
+        } else {
+            Err(refuse("an IPv6 host holds only hex digits, ':' and '.'"))
+        };
+    }
+    if host.len() > 253 {
+        return Err(refuse("a URL host is at most 253 characters"));
+    }
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if !host.split('.').all(label_ok) {
+        return Err(refuse(
+            "a URL host must be DNS labels of letters, digits and inner '-'",
+        ));
+    }
+    // WHATWG reads a host whose last label is numeric (or 0x...) as an IPv4 address, in
+    // decimal, octal or hex, with 1-4 parts: only accept the one canonical spelling.
+    let last = host.rsplit('.').next().unwrap_or_default();
+    let numeric = last.bytes().all(|b| b.is_ascii_digit())
+        || last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
+    if numeric && !canonical_ipv4(host) {
+        return Err(refuse("a numeric host must be a dotted-quad IPv4 address"));
+    }
+    Ok(())
+}
+
+/// `a.b.c.d` with four decimal parts of 0-255 and no leading zeros.
+fn canonical_ipv4(host: &str) -> bool {
+    let mut parts = 0;
+    for part in host.split('.') {
+        parts += 1;
+        let no_leading_zero = part == "0" || !part.starts_with('0');
+        let byte = part.bytes().all(|b| b.is_ascii_digit()) && part.parse::<u8>().is_ok();
+        if !(no_leading_zero && byte) {
+            return false;
+        }
+    }
+    parts == 4
+}
+
+/// Every `%` starts a two-hex-digit escape (RFC 3986 section 2.1).
+fn check_escapes(rest: &str) -> Result<()> {
+    let bytes = rest.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'%' {
+            let escape = bytes.get(i + 1..i + 3);
+            if !escape.is_some_and(|e| e.iter().all(u8::is_ascii_hexdigit)) {
+                return Err(refuse("a URL has a malformed percent escape"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_the_parts_it_checked() {
+        let u = TrustworthyUrl::parse("https://op.example:8443/a?b=c#d").unwrap();
+        assert_eq!(u.scheme(), Scheme::Https);
+        assert_eq!(u.host(), "op.example");
+        assert_eq!(u.port(), Some(8443));
+        assert_eq!(u.path_and_rest(), "/a?b=c#d");
+        assert!(u.has_fragment());
+        let v6 = TrustworthyUrl::parse("http://[::1]:9000/cb").unwrap();
+        assert_eq!((v6.host(), v6.port()), ("[::1]", Some(9000)));
+    }
+
+    #[test]
+    fn acceptable_urls_are_https_or_loopback_http() {
+        let ok = |u: &str| TrustworthyUrl::parse(u).is_ok();
+        assert!(ok("https://op.example/x"));
+        assert!(ok("http://127.0.0.1:9000/x"));
+        assert!(ok("http://localhost/x"));
+        assert!(!ok("http://op.example/x"));
+        assert!(!ok("http://127.0.0.1.evil.example/x"));
+        assert!(!ok("ftp://op.example"));
+        assert!(!ok("https://"));
+    }
+}
