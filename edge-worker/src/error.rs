@@ -29,6 +29,7 @@ codes! {
     ProjectNotFound => ("project_not_found", 404),
     ProviderNotEnabled => ("provider_not_enabled", 422),
     InvalidRequest => ("invalid_request", 422),
+    InvalidGrant => ("invalid_grant", 400),
     InvalidSocialLogin => ("invalid_social_login", 401),
     EmailVerificationRequired => ("email_verification_required", 403),
     SignupDisabled => ("signup_disabled", 403),
@@ -58,6 +59,8 @@ pub enum ApiError {
     ProviderNotEnabled(String),
     /// 422 `invalid_request`: malformed body or parameters.
     InvalidRequest(String),
+    /// 400 `invalid_grant`: a Kith code unknown, used, expired, or not matching the verifier.
+    InvalidGrant,
     /// 401 `invalid_social_login`: the provider's answer or token was not believed.
     InvalidSocialLogin(String),
     /// 503 `provider_unavailable`: the provider's token or JWKS endpoint could not be used.
@@ -109,6 +112,7 @@ impl ApiError {
             Self::ProjectNotFound => Code::ProjectNotFound,
             Self::ProviderNotEnabled(_) => Code::ProviderNotEnabled,
             Self::InvalidRequest(_) => Code::InvalidRequest,
+            Self::InvalidGrant => Code::InvalidGrant,
             Self::InvalidSocialLogin(_) => Code::InvalidSocialLogin,
             Self::EmailVerificationRequired(_) => Code::EmailVerificationRequired,
             Self::SignupDisabled => Code::SignupDisabled,
@@ -138,6 +142,9 @@ impl ApiError {
                 format!("The provider \"{p}\" is not enabled for this project.")
             }
             Self::InvalidRequest(why) => why.clone(),
+            Self::InvalidGrant => {
+                "The code is unknown, used or expired, or the code_verifier does not match.".into()
+            }
             Self::InvalidSocialLogin(_) => "The sign-in could not be verified.".into(),
             Self::EmailVerificationRequired(_) => {
                 "The provider does not vouch for this email: confirm it with the code sent to it."

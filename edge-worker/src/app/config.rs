@@ -12,6 +12,9 @@ pub enum Limited {
     /// Sign-in, and linking (it proves an account exactly as a sign-in does).
     SignIn,
     Refresh,
+    /// The server-driven flow's unauthenticated routes (start, callback, code exchange):
+    /// they share the sign-in budget under their own counter.
+    Flow,
 }
 
 impl Limited {
@@ -19,6 +22,7 @@ impl Limited {
         match self {
             Self::SignIn => "signin",
             Self::Refresh => "refresh",
+            Self::Flow => "flow",
         }
     }
 }
@@ -48,7 +52,7 @@ pub async fn load<D: Db>(
 pub fn check_rate(config: &Config, limited: Option<Limited>) -> ApiResult<()> {
     let settings = &config.project.settings;
     let limit = match limited {
-        Some(Limited::SignIn) => settings.sign_in_per_minute,
+        Some(Limited::SignIn | Limited::Flow) => settings.sign_in_per_minute,
         Some(Limited::Refresh) => settings.refresh_per_minute,
         None => return Ok(()),
     };

@@ -1,19 +1,23 @@
-//! The server-driven sign-in (CONTRACT "Server-driven flow"): no SDK needed, and the route
-//! that receives Apple's `response_mode=form_post`.
+//! The server-driven sign-in (CONTRACT "Server-driven flow"), bound to whoever started it
+//! (RFC 7636 PKCE, RFC 8252 sections 7-8, OAuth 2.0 Security BCP RFC 9700 section 4.2):
 //!
-//! - `start` → `{"auth_url", "state"}`. The state is single-use and lives 10 minutes; the
-//!   PKCE verifier and the nonce are derived from it with HMAC under the Worker's secret
-//!   (nothing secret is stored).
-//! - `callback` validates the state, exchanges the code and signs in; the HTTP layer then
-//!   answers `303` to `redirect_to` (or the JSON session without one).
+//! - `start` takes the caller's S256 `code_challenge` and opaque `state`, and answers the
+//!   provider's authorization URL with the Worker's own state (single use, 10 minutes; the
+//!   provider-side PKCE verifier and nonce are derived from it with HMAC, never stored).
+//! - `callback` validates the Worker's state, exchanges the provider's code and signs in,
+//!   then hands out a one-time Kith code (single use, 60 s) with the caller's state — never
+//!   tokens in a URL, which a custom-scheme handler or a log could read.
+//! - `exchange` (`POST /oauth/token`) turns the Kith code and the matching `code_verifier`
+//!   into the session. A callback URL started by someone else is worthless without the
+//!   verifier only its starter holds: that is what stops login CSRF and code injection.
 
 use super::derive::derive;
 use super::ports::{random, Crypto, Platform};
 use super::prove::{Claim, Form};
-use super::signin::{self, Granted};
-use crate::adapters::sql::flow as sql;
-use crate::app::config;
-use crate::domain::{Project, ProjectId};
+use super::signin::{self, Fresh, Granted};
+use crate::adapters::sql::{flow as sql, sessions};
+use crate::app::config::{self, RateKey};
+use crate::domain::{Project, ProjectId, RefreshToken, SessionId};
 use crate::error::{ApiError, ApiResult};
 use kith_claims::b64;
 use kith_claims::hex::sha256_hex as hash_hex;
@@ -22,6 +26,10 @@ use kith_claims::providers::ProviderKind;
 
 /// How long a started sign-in may take.
 const STATE_TTL_SECS: i64 = 600;
+/// How long a Kith code may wait for its exchange.
+pub const CODE_TTL_SECS: i64 = 60;
+/// Longest caller state kept.
+const MAX_CLIENT_STATE: usize = 512;
 
 fn bad(m: &str) -> ApiError {
     ApiError::InvalidRequest(m.into())
@@ -35,7 +43,43 @@ pub struct Route<'a> {
     pub callback_url: &'a str,
 }
 
-/// The PKCE verifier and nonce of a flow, derived from its state.
+/// What the caller of `start` binds the flow to.
+pub struct StartParams<'a> {
+    pub redirect_to: Option<&'a str>,
+    /// `BASE64URL(SHA256(code_verifier))`, 43 characters (RFC 7636 section 4.2).
+    pub code_challenge: Option<&'a str>,
+    /// `S256` (the only method accepted) or absent.
+    pub code_challenge_method: Option<&'a str>,
+    pub state: Option<&'a str>,
+}
+
+fn valid_challenge(c: &str) -> bool {
+    c.len() == 43
+        && c
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl StartParams<'_> {
+    fn check(&self) -> ApiResult<&str> {
+        if !matches!(self.code_challenge_method, None | Some("S256")) {
+            return Err(bad("\"code_challenge_method\" must be S256"));
+        }
+        let challenge = self
+            .code_challenge
+            .filter(|c| valid_challenge(c))
+            .ok_or_else(|| bad("\"code_challenge\" (S256, 43 base64url characters) is required"))?;
+        if self
+            .state
+            .is_some_and(|s| s.is_empty() || s.len() > MAX_CLIENT_STATE)
+        {
+            return Err(bad("\"state\" must be 1-512 characters"));
+        }
+        Ok(challenge)
+    }
+}
+
+/// The provider-side PKCE verifier and nonce of a flow, derived from the Worker's state.
 fn one_time_values<C: Crypto>(crypto: &C, state: &str) -> ApiResult<(PkceVerifier, String)> {
     let key = crypto.derive_key();
     let verifier = PkceVerifier::parse(&derive(key, "kith flow pkce", state))
@@ -43,17 +87,20 @@ fn one_time_values<C: Crypto>(crypto: &C, state: &str) -> ApiResult<(PkceVerifie
     Ok((verifier, derive(key, "kith flow nonce", state)))
 }
 
-/// `GET .../start`: the authorization URL and the state.
+/// `GET .../start`: the authorization URL and the Worker's state.
 pub async fn start<P: Platform>(
     p: &P,
     route: &Route<'_>,
-    redirect_to: Option<&str>,
+    params: &StartParams<'_>,
+    rate: &RateKey<'_>,
     now: i64,
 ) -> ApiResult<(String, String)> {
-    let config = config::load(p.db(), route.project_id, None, now).await?;
+    let challenge = params.check()?;
+    let config = config::load(p.db(), route.project_id, Some(rate), now).await?;
+    config::check_rate(&config, Some(rate.limited))?;
     let provider = config::enabled_provider(&config, route.provider)?;
-    if let Some(to) = redirect_to {
-        // Exact match only: an open redirect here would hand sessions to an attacker.
+    if let Some(to) = params.redirect_to {
+        // Exact match only: an open redirect here would hand codes to an attacker.
         if !config.project.allows_redirect(to) {
             return Err(bad(
                 "\"redirect_to\" is not one of the project's redirect_urls",
@@ -76,15 +123,16 @@ pub async fn start<P: Platform>(
         // Apple posts the answer (with the first-login `user`) when a name or email is asked.
         auth_url.push_str("&response_mode=form_post");
     }
-    sql::create_oauth_state(
-        p.db(),
-        &hash_hex(&state),
-        route.project_id.as_str(),
-        route.provider,
-        redirect_to,
-        now + STATE_TTL_SECS,
-    )
-    .await?;
+    let started = sql::Started {
+        state_hash: &hash_hex(&state),
+        project_id: route.project_id.as_str(),
+        provider: route.provider,
+        redirect_to: params.redirect_to,
+        code_challenge: challenge,
+        client_state: params.state,
+        expires_at: now + STATE_TTL_SECS,
+    };
+    sql::create_oauth_state(p.db(), &started).await?;
     Ok((auth_url, state))
 }
 
@@ -93,32 +141,65 @@ pub struct Callback<'a> {
     pub get: &'a dyn Fn(&str) -> Option<String>,
 }
 
-/// `GET|POST .../callback`: `Err` when the state is unknown, used or expired; otherwise where
-/// the flow wanted to end (`redirect_to`) and how the sign-in went.
+/// Where a callback ends and what it carries back to the caller.
+pub struct Ending {
+    pub redirect_to: Option<String>,
+    pub client_state: Option<String>,
+    /// The Kith code, or why the sign-in failed.
+    pub outcome: ApiResult<String>,
+}
+
+/// `GET|POST .../callback`: `Err` when the Worker's state is unknown, used or expired.
 pub async fn callback<P: Platform>(
     p: &P,
     route: &Route<'_>,
     params: &Callback<'_>,
+    rate: &RateKey<'_>,
     now: i64,
-) -> ApiResult<(Option<String>, ApiResult<(Project, Granted)>)> {
+) -> ApiResult<Ending> {
+    let config = config::load(p.db(), route.project_id, Some(rate), now).await?;
+    config::check_rate(&config, Some(rate.limited))?;
     let state = (params.get)("state")
         .filter(|s| !s.is_empty() && s.len() <= 128)
         .ok_or_else(|| bad("the callback has no state"))?;
     let pid = route.project_id.as_str();
-    let redirect_to = sql::take_oauth_state(p.db(), &hash_hex(&state), pid, route.provider, now)
+    let taken = sql::take_oauth_state(p.db(), &hash_hex(&state), pid, route.provider, now)
         .await?
         .ok_or_else(|| bad("unknown, used or expired state"))?;
-    Ok((redirect_to, finish(p, route, &state, params, now).await))
+    let bound = Bound {
+        config: &config,
+        state: &state,
+        code_challenge: &taken.code_challenge,
+    };
+    let outcome = finish(p, route, &bound, params, now).await;
+    Ok(Ending {
+        redirect_to: taken.redirect_to,
+        client_state: taken.client_state,
+        outcome,
+    })
+}
+
+/// The session's refresh token, derived from the Kith code (never stored).
+fn refresh_token_of<C: Crypto>(crypto: &C, code: &str) -> RefreshToken {
+    RefreshToken::new(derive(crypto.derive_key(), "kith flow refresh", code))
+}
+
+/// A callback's flow: the project as loaded, the Worker's state, the caller's challenge.
+struct Bound<'a> {
+    config: &'a crate::domain::project::Config,
+    state: &'a str,
+    code_challenge: &'a str,
 }
 
 async fn finish<P: Platform>(
     p: &P,
     route: &Route<'_>,
-    state: &str,
+    bound: &Bound<'_>,
     params: &Callback<'_>,
     now: i64,
-) -> ApiResult<(Project, Granted)> {
+) -> ApiResult<String> {
     if let Some(error) = (params.get)("error") {
+        let error: String = error.chars().take(64).collect();
         return Err(ApiError::InvalidSocialLogin(format!(
             "the provider answered error \"{error}\""
         )));
@@ -126,9 +207,9 @@ async fn finish<P: Platform>(
     let code = (params.get)("code")
         .filter(|c| !c.is_empty() && c.len() <= 2048)
         .ok_or_else(|| bad("the callback has no code"))?;
-    let config = config::load(p.db(), route.project_id, None, now).await?;
-    let provider = config::enabled_provider(&config, route.provider)?;
-    let (verifier, nonce) = one_time_values(p.crypto(), state)?;
+    let config = bound.config;
+    let provider = config::enabled_provider(config, route.provider)?;
+    let (verifier, nonce) = one_time_values(p.crypto(), bound.state)?;
     let claim = Claim {
         form: Form::Code {
             code,
@@ -138,6 +219,62 @@ async fn finish<P: Platform>(
         },
         apple_user: (params.get)("user").map(serde_json::Value::String),
     };
-    let granted = signin::sign_in(p, &config.project, provider, claim, now).await?;
-    Ok((config.project.clone(), granted))
+    let kith_code = b64::encode(random::<32, _>(p.crypto())?);
+    let fresh = Fresh {
+        refresh_token: refresh_token_of(p.crypto(), &kith_code),
+        ..Fresh::draw(p.crypto())?
+    };
+    let granted = signin::sign_in_with(p, &config.project, provider, claim, &fresh, now).await?;
+    let record = sql::FlowCode {
+        code_hash: &hash_hex(&kith_code),
+        project_id: route.project_id.as_str(),
+        session_id: granted.session_id.as_str(),
+        user_id: &granted.user.id,
+        code_challenge: bound.code_challenge,
+        amr: &granted.amr,
+        expires_at: now + CODE_TTL_SECS,
+    };
+    sql::create_code(p.db(), &record).await?;
+    Ok(kith_code)
+}
+
+/// Constant-time equality of two short ASCII strings.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a
+            .bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// `POST /oauth/token {code, code_verifier}`: the session of a Kith code, for the holder of
+/// its verifier only. Any presentation spends the code.
+pub async fn exchange<P: Platform>(
+    p: &P,
+    project: &Project,
+    code: &str,
+    verifier: &str,
+    now: i64,
+) -> ApiResult<Granted> {
+    if code.is_empty() || code.len() > 128 {
+        return Err(ApiError::InvalidGrant);
+    }
+    let verifier = PkceVerifier::parse(verifier).map_err(|_| ApiError::InvalidGrant)?;
+    let pid = project.id.as_str();
+    let redeemed = sql::take_code(p.db(), &hash_hex(code), pid, now)
+        .await?
+        .ok_or(ApiError::InvalidGrant)?;
+    if !same(&verifier.challenge_s256(), &redeemed.code_challenge) {
+        return Err(ApiError::InvalidGrant);
+    }
+    let user = sessions::session_user(p.db(), pid, &redeemed.session_id, &redeemed.user_id, now)
+        .await?
+        .ok_or(ApiError::InvalidGrant)?;
+    Ok(Granted {
+        user,
+        session_id: SessionId::new(redeemed.session_id),
+        refresh_token: refresh_token_of(p.crypto(), code),
+        amr: redeemed.amr,
+    })
 }

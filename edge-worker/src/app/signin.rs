@@ -157,7 +157,19 @@ pub async fn sign_in<P: super::ports::Platform>(
     claim: super::prove::Claim,
     now: i64,
 ) -> ApiResult<Granted> {
-    let identity = super::prove::prove(p, provider, claim, now).await?;
     let fresh = Fresh::draw(p.crypto())?;
-    complete_sign_in(p.db(), project, provider, &identity, &fresh, now).await
+    sign_in_with(p, project, provider, claim, &fresh, now).await
+}
+
+/// A sign-in with chosen fresh values (the server-driven flow derives the refresh token).
+pub async fn sign_in_with<P: super::ports::Platform>(
+    p: &P,
+    project: &Project,
+    provider: &Provider,
+    claim: super::prove::Claim,
+    fresh: &Fresh,
+    now: i64,
+) -> ApiResult<Granted> {
+    let identity = super::prove::prove(p, provider, claim, now).await?;
+    complete_sign_in(p.db(), project, provider, &identity, fresh, now).await
 }

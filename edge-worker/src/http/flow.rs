@@ -1,12 +1,14 @@
-//! `/oauth/projects/{pid}/providers/{provider}/start|callback`: the server-driven flow's
-//! HTTP face (the service is `app::flow`).
+//! `/oauth/projects/{pid}/providers/{provider}/start|callback` and `POST /oauth/token`: the
+//! server-driven flow's HTTP face (the service and its security argument: `app::flow`).
 
-use super::context::{issuer, now_secs, platform, session};
-use super::wire;
-use crate::app::flow::{self, Callback, Route};
+use super::context::{client_ip, issuer, now_secs, platform, session};
+use super::{body, cors, wire};
+use crate::app::config::{self, Limited, RateKey};
+use crate::app::flow::{self, Callback, Ending, Route, StartParams};
 use crate::domain::ProjectId;
 use crate::error::{ApiError, ApiResult};
 use kith_claims::oauth::{form_decode, form_encode};
+use serde::Deserialize;
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
@@ -22,7 +24,7 @@ fn project_id(pid: &str) -> ApiResult<ProjectId> {
     ProjectId::parse(pid).ok_or(ApiError::ProjectNotFound)
 }
 
-/// `GET .../start?redirect_to=`.
+/// `GET .../start?code_challenge=&code_challenge_method=S256&state=&redirect_to=`.
 pub async fn start(req: &Request, env: &Env, pid: &str, provider: &str) -> ApiResult<Response> {
     let pid = project_id(pid)?;
     let callback = callback_url(req, &pid, provider)?;
@@ -31,43 +33,60 @@ pub async fn start(req: &Request, env: &Env, pid: &str, provider: &str) -> ApiRe
         provider,
         callback_url: &callback,
     };
-    let redirect_to = req
-        .url()?
-        .query_pairs()
-        .find(|(k, _)| k == "redirect_to")
-        .map(|(_, v)| v.into_owned());
+    let url = req.url()?;
+    let query = |k: &str| {
+        url.query_pairs()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.into_owned())
+    };
+    let (redirect_to, challenge) = (query("redirect_to"), query("code_challenge"));
+    let (method, state) = (query("code_challenge_method"), query("state"));
+    let params = StartParams {
+        redirect_to: redirect_to.as_deref(),
+        code_challenge: challenge.as_deref(),
+        code_challenge_method: method.as_deref(),
+        state: state.as_deref(),
+    };
+    let ip = client_ip(req);
+    let rate = RateKey {
+        limited: Limited::Flow,
+        client_ip: &ip,
+    };
     let p = platform(env).await?;
-    let (auth_url, state) = flow::start(&p, &route, redirect_to.as_deref(), now_secs()).await?;
+    let (auth_url, state) = flow::start(&p, &route, &params, &rate, now_secs()).await?;
     wire::json_response(&json!({ "auth_url": auth_url, "state": state }), 200)
 }
 
-fn fragment(pairs: &[(&str, String)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", form_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+/// `to` with `pairs` added to its query (any fragment dropped).
+fn with_query(to: &str, pairs: &[(&str, Option<&str>)]) -> String {
+    let base = to.split('#').next().unwrap_or(to);
+    let mut out = base.to_owned();
+    let mut sep = if base.contains('?') { '&' } else { '?' };
+    for (k, v) in pairs {
+        if let Some(v) = v {
+            out.push(sep);
+            out.push_str(k);
+            out.push('=');
+            out.push_str(&form_encode(v));
+            sep = '&';
+        }
+    }
+    out
 }
 
-fn see_other(to: &str, fragment: &str) -> ApiResult<Response> {
+fn see_other(location: &str) -> ApiResult<Response> {
     let resp = Response::empty()?.with_status(303);
-    let base = to.split('#').next().unwrap_or(to);
-    resp.headers()
-        .set("location", &format!("{base}#{fragment}"))?;
+    resp.headers().set("location", location)?;
     resp.headers().set("cache-control", "no-store")?;
     Ok(resp)
 }
 
 async fn params(req: &mut Request) -> ApiResult<Vec<(String, String)>> {
     if req.method() == Method::Post {
-        let body = req
-            .text()
-            .await
-            .map_err(|_| ApiError::InvalidRequest("unreadable form".into()))?;
-        if body.len() > super::body::MAX_BODY {
-            return Err(ApiError::InvalidRequest("form too large".into()));
-        }
-        Ok(form_decode(&body))
+        let bytes = body::bytes(req).await?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| ApiError::InvalidRequest("the form is not UTF-8".into()))?;
+        Ok(form_decode(&text))
     } else {
         Ok(req
             .url()?
@@ -77,48 +96,83 @@ async fn params(req: &mut Request) -> ApiResult<Vec<(String, String)>> {
     }
 }
 
+/// Where the callback sends the user: `redirect_to` with the Kith code (or the error) and
+/// the caller's state in the query; without `redirect_to`, the same as JSON.
+fn ending(e: Ending) -> ApiResult<Response> {
+    let Ending {
+        redirect_to,
+        client_state,
+        outcome,
+    } = e;
+    let state = client_state.as_deref();
+    let Some(to) = redirect_to else {
+        let code = outcome?;
+        return wire::json_response(&json!({ "code": code, "state": state }), 200);
+    };
+    let location = match &outcome {
+        Ok(code) => with_query(&to, &[("code", Some(code)), ("state", state)]),
+        Err(err) => {
+            wire::log(err);
+            with_query(&to, &[("error", Some(err.code().as_str())), ("state", state)])
+        }
+    };
+    see_other(&location)
+}
+
 /// `GET|POST .../callback`.
-pub async fn callback(
-    req: &mut Request,
-    env: &Env,
-    pid: &str,
-    provider: &str,
-) -> ApiResult<Response> {
+pub async fn callback(req: &mut Request, env: &Env, pid: &str, provider: &str) -> ApiResult<Response> {
     let pid = project_id(pid)?;
-    let now = now_secs();
     let callback = callback_url(req, &pid, provider)?;
     let route = Route {
         project_id: &pid,
         provider,
         callback_url: &callback,
     };
+    let ip = client_ip(req);
+    let rate = RateKey {
+        limited: Limited::Flow,
+        client_ip: &ip,
+    };
     let params = params(req).await?;
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let p = platform(env).await?;
-    let (redirect_to, outcome) = flow::callback(&p, &route, &Callback { get: &get }, now).await?;
-    let outcome = match outcome {
-        Ok((project, granted)) => {
-            let issuer = issuer(env, req)?;
-            session(&p.crypto.keys, &issuer, &project, granted, now).await
-        }
-        Err(e) => Err(e),
+    let e = flow::callback(&p, &route, &Callback { get: &get }, &rate, now_secs()).await?;
+    ending(e)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenBody {
+    code: String,
+    code_verifier: String,
+}
+
+/// `POST /oauth/token {code, code_verifier}` (header `project-id`): the session.
+pub async fn token(req: &mut Request, env: &Env) -> ApiResult<Response> {
+    let origin = req.headers().get("origin")?;
+    let pid = req
+        .headers()
+        .get("project-id")?
+        .ok_or_else(|| ApiError::InvalidRequest("the project-id header is required".into()))?;
+    let pid = project_id(&pid)?;
+    let now = now_secs();
+    let ip = client_ip(req);
+    let rate = RateKey {
+        limited: Limited::Flow,
+        client_ip: &ip,
     };
-    match (outcome, redirect_to) {
-        (Ok(session), Some(to)) => see_other(
-            &to,
-            &fragment(&[
-                ("access_token", session.access_token.clone()),
-                ("token_type", "bearer".into()),
-                ("expires_in", session.expires_in.to_string()),
-                ("expires_at", session.expires_at.to_string()),
-                ("refresh_token", session.refresh_token.clone()),
-            ]),
-        ),
-        (Ok(session), None) => wire::json_response(&session, 200),
-        (Err(e), Some(to)) => {
-            wire::log(&e);
-            see_other(&to, &fragment(&[("error", e.code().as_str().to_owned())]))
-        }
-        (Err(e), None) => Err(e),
+    let p = platform(env).await?;
+    let config = config::load(&p.db, &pid, Some(&rate), now).await?;
+    cors::check_origin(&config.project, origin.as_deref())?;
+    let answer = async {
+        config::check_rate(&config, Some(Limited::Flow))?;
+        let b: TokenBody = body::read_json(req).await?;
+        let granted = flow::exchange(&p, &config.project, &b.code, &b.code_verifier, now).await?;
+        let issuer = issuer(env, req)?;
+        let out = session(&p.crypto.keys, &issuer, &config.project, granted, now).await?;
+        wire::json_response(&out, 200)
     }
+    .await;
+    let resp = answer.or_else(|e| wire::error_response(&e).map_err(ApiError::from))?;
+    cors::allow(resp, origin.as_deref())
 }

@@ -46,6 +46,8 @@ async fn route(mut req: Request, env: &Env) -> ApiResult<Response> {
             Method::Get | Method::Post,
             ["oauth", "projects", pid, "providers", provider, "callback"],
         ) => flow::callback(&mut req, env, pid, &decode(provider)).await,
+        (Method::Options, ["oauth", "token"]) => cors::preflight(&req),
+        (Method::Post, ["oauth", "token"]) => flow::token(&mut req, env).await,
         (_, ["admin", "projects", pid, rest @ ..]) => admin::handle(&mut req, env, pid, rest).await,
         _ => Err(crate::error::ApiError::NotFound),
     }
