@@ -17,9 +17,26 @@ pub mod domain;
 pub mod error;
 pub mod http;
 
-use worker::{event, Context, Env, Request, Response};
+use worker::{console_error, console_log, event, Context, Env, Request, Response};
+use worker::{ScheduleContext, ScheduledEvent};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     http::handle(req, &env).await
+}
+
+/// The cron trigger of `wrangler.toml`: prunes every row that can no longer be used.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let pruned = match http::context::database(&env) {
+        Ok(db) => adapters::sql::prune::run(&db, http::context::now_secs()).await,
+        Err(e) => {
+            console_error!("prune: no database: {e:?}");
+            return;
+        }
+    };
+    match pruned {
+        Ok(counts) => console_log!("pruned {counts:?}"),
+        Err(e) => console_error!("prune failed: {e:?}"),
+    }
 }

@@ -137,6 +137,36 @@ test("429 rate_limited after the project's sign-in limit per minute", async () =
   if (limited.status === 429) assert.equal(limited.body.error, "rate_limited");
 });
 
+test("oversized bodies are refused, by Content-Length or while a chunked body streams", async () => {
+  const pid = await forgeProject();
+  const big = JSON.stringify({ provider: "oidc:forge", id_token: "x".repeat(100 * 1024) });
+  const declared = await fetch(`${f.worker.url}/api/auth/login/social`, {
+    method: "POST", headers: { "content-type": "application/json", "project-id": pid }, body: big,
+  });
+  assert.equal(declared.status, 422);
+  assert.equal((await declared.json()).error, "invalid_request");
+  const chunks = new ReadableStream({
+    start(c) { for (let i = 0; i < 40; i++) c.enqueue(new TextEncoder().encode("a".repeat(4096))); c.close(); },
+  });
+  const streamed = await fetch(`${f.worker.url}/oauth/projects/${pid}/providers/oidc%3Aforge/callback`, {
+    method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: chunks, duplex: "half",
+  });
+  assert.equal(streamed.status, 422, "the unauthenticated form_post is capped too");
+  assert.equal((await streamed.json()).error, "invalid_request");
+});
+
+test("a foreign page cannot spend the sign-in budget of a shared IP", async () => {
+  const pid = await forgeProject({ settings: { sign_in_per_minute: 3, refresh_per_minute: 3 } });
+  const body = { provider: "oidc:forge", id_token: forge.token({ aud: "app" }) };
+  for (let i = 0; i < 6; i++) {
+    const foreign = await f.api(pid, "POST", "/api/auth/login/social", { body, headers: { origin: "https://evil.example" } });
+    assert.equal(foreign.status, 403);
+    assert.equal(foreign.body.error, "origin_not_allowed");
+  }
+  const own = await idTokenLogin(pid, forge.token({ aud: "app" }));
+  assert.equal(own.status, 200, "the budget is untouched");
+});
+
 test("50 simultaneous first logins of one new account create exactly one user and one identity", async () => {
   const pid = await forgeProject();
   const tokens = Array.from({ length: 50 }, () => forge.token({ aud: "app", sub: "crowd", claims: { email: "crowd@example.com", email_verified: true } }));

@@ -177,6 +177,14 @@ test("answers CORS only for the project's allowed origins", async () => {
   const foreign = await fetch(`${worker.url}/api/auth/providers`, { headers: { "project-id": PROJECT, origin: "https://evil.example" } });
   assert.equal(foreign.status, 403);
   assert.equal((await foreign.json()).error, "origin_not_allowed");
+  assert.equal(foreign.headers.get("access-control-allow-origin"), null, "a foreign page cannot read the answer");
+  // A preflight from a foreign origin is not answered with that origin allowed.
+  const foreignPre = await fetch(`${worker.url}/api/auth/login/social`, {
+    method: "OPTIONS",
+    headers: { origin: "https://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type,project-id" },
+  });
+  assert.equal(foreignPre.headers.get("access-control-allow-origin"), null);
+  assert.equal(foreignPre.headers.get("access-control-allow-headers"), null);
 });
 
 test("admin API refuses a wrong token and invalid provider settings", async () => {

@@ -27,10 +27,12 @@ impl Limited {
     }
 }
 
-/// A counted request: which budget, and the client it is charged to.
+/// A counted request: which budget, the client it is charged to, and the browser origin it
+/// came from (counted only when the project admits that origin).
 pub struct RateKey<'a> {
     pub limited: Limited,
     pub client_ip: &'a str,
+    pub origin: Option<&'a str>,
 }
 
 /// Loads the project's configuration (`404 project_not_found`), counting `rate` in the same
@@ -43,7 +45,12 @@ pub async fn load<D: Db>(
 ) -> ApiResult<Config> {
     let key = rate.map(|r| format!("{}:{}", r.limited.label(), r.client_ip));
     let window = now - now.rem_euclid(60);
-    sql::load(db, pid.as_str(), key.as_deref().map(|k| (k, window)))
+    let count = rate.zip(key.as_deref()).map(|(r, key)| sql::Count {
+        key,
+        window,
+        origin: r.origin,
+    });
+    sql::load(db, pid.as_str(), count.as_ref())
         .await?
         .ok_or(ApiError::ProjectNotFound)
 }

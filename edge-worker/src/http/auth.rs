@@ -29,15 +29,22 @@ pub struct Call<'a> {
 /// Routes `/api/auth/{rest}`; the answer carries CORS headers for `origin`.
 pub async fn handle(req: &mut Request, env: &Env, rest: &[&str]) -> ApiResult<Response> {
     let origin = req.headers().get("origin")?;
-    let resp = match prepare(req, env, rest, origin.as_deref()).await {
-        Ok(call) => dispatch(call, rest).await,
-        Err(e) => Err(e),
+    let (resp, admitted) = match prepare(req, env, rest, origin.as_deref()).await {
+        Ok(call) => (dispatch(call, rest).await, true),
+        // Past the origin check: the page may read why (the SDK backs off on 429).
+        Err(e @ ApiError::RateLimited) => (Err(e), true),
+        Err(e) => (Err(e), false),
     };
     let resp = match resp {
         Ok(r) => r,
         Err(e) => wire::error_response(&e)?,
     };
-    cors::allow(resp, origin.as_deref())
+    if admitted {
+        cors::allow(resp, origin.as_deref())
+    } else {
+        // No CORS headers for an origin the project does not list (or no project).
+        Ok(resp)
+    }
 }
 
 /// Which budget a route spends.
@@ -67,8 +74,10 @@ async fn prepare<'a>(
     let rate = limit.map(|limited| RateKey {
         limited,
         client_ip: &ip,
+        origin,
     });
     let platform = platform(env).await?;
+    // One round trip; the counter moves only for an origin the project admits.
     let config = config::load(&platform.db, &pid, rate.as_ref(), now).await?;
     cors::check_origin(&config.project, origin)?;
     config::check_rate(&config, limit)?;

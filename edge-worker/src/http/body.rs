@@ -1,22 +1,45 @@
-//! Request bodies: a size limit, then strict JSON.
+//! Request bodies: a size limit enforced before and while reading, then strict JSON.
+//!
+//! A body is refused by its `Content-Length` before a byte is read, and a body without one
+//! (chunked) is read only up to the limit: an unauthenticated caller cannot make the Worker
+//! buffer more than [`MAX_BODY`].
 
 use crate::error::{ApiError, ApiResult};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use worker::Request;
 
 /// Largest request body read, in bytes.
 pub const MAX_BODY: usize = 64 * 1024;
 
+fn too_large() -> ApiError {
+    ApiError::InvalidRequest("body too large".into())
+}
+
 /// The body's bytes (`422 invalid_request` past [`MAX_BODY`]).
 pub async fn bytes(req: &mut Request) -> ApiResult<Vec<u8>> {
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| ApiError::InvalidRequest("unreadable body".into()))?;
-    if bytes.len() > MAX_BODY {
-        return Err(ApiError::InvalidRequest("body too large".into()));
+    if let Some(len) = req.headers().get("content-length")? {
+        let len: usize = len
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::InvalidRequest("invalid content-length".into()))?;
+        if len > MAX_BODY {
+            return Err(too_large());
+        }
     }
-    Ok(bytes)
+    // No body at all (a GET, an empty POST) reads as empty.
+    let Ok(mut stream) = req.stream() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ApiError::InvalidRequest("unreadable body".into()))?;
+        if out.len() + chunk.len() > MAX_BODY {
+            return Err(too_large());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 /// A JSON body of type `T`.

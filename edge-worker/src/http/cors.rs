@@ -1,5 +1,7 @@
 //! CORS: only the project's allowed origins get `access-control-allow-origin`.
 
+use crate::adapters::sql::config as sql;
+use crate::app::store::Db;
 use crate::domain::Project;
 use crate::error::{ApiError, ApiResult};
 use worker::{Headers, Request, Response};
@@ -13,12 +15,18 @@ pub fn check_origin(project: &Project, origin: Option<&str>) -> ApiResult<()> {
     }
 }
 
-/// CORS preflight. Browsers do not send `project-id` on a preflight, so it cannot be checked
-/// against the project here; the actual request is checked ([`check_origin`]) and only then
-/// gets `access-control-allow-origin`.
-pub fn preflight(req: &Request) -> ApiResult<Response> {
+/// CORS preflight. Browsers send no `project-id` on a preflight, so it is answered for an
+/// origin that some project lists (a foreign origin gets no CORS headers, and the browser
+/// stops there); the actual request is then checked against its own project
+/// ([`check_origin`]).
+pub async fn preflight<D: Db>(db: &D, req: &Request) -> ApiResult<Response> {
     let headers = Headers::new();
-    if let Some(origin) = req.headers().get("origin")? {
+    let origin = req.headers().get("origin")?;
+    let known = match &origin {
+        Some(o) => sql::origin_known(db, o).await?,
+        None => false,
+    };
+    if let (Some(origin), true) = (origin, known) {
         headers.set("access-control-allow-origin", &origin)?;
         headers.set("access-control-allow-methods", "GET, POST, DELETE, OPTIONS")?;
         headers.set(

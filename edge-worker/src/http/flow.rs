@@ -48,9 +48,11 @@ pub async fn start(req: &Request, env: &Env, pid: &str, provider: &str) -> ApiRe
         state: state.as_deref(),
     };
     let ip = client_ip(req);
+    // Counted whatever the origin: these are navigations and server calls, not CORS calls.
     let rate = RateKey {
         limited: Limited::Flow,
         client_ip: &ip,
+        origin: None,
     };
     let p = platform(env).await?;
     let (auth_url, state) = flow::start(&p, &route, &params, &rate, now_secs()).await?;
@@ -113,14 +115,22 @@ fn ending(e: Ending) -> ApiResult<Response> {
         Ok(code) => with_query(&to, &[("code", Some(code)), ("state", state)]),
         Err(err) => {
             wire::log(err);
-            with_query(&to, &[("error", Some(err.code().as_str())), ("state", state)])
+            with_query(
+                &to,
+                &[("error", Some(err.code().as_str())), ("state", state)],
+            )
         }
     };
     see_other(&location)
 }
 
 /// `GET|POST .../callback`.
-pub async fn callback(req: &mut Request, env: &Env, pid: &str, provider: &str) -> ApiResult<Response> {
+pub async fn callback(
+    req: &mut Request,
+    env: &Env,
+    pid: &str,
+    provider: &str,
+) -> ApiResult<Response> {
     let pid = project_id(pid)?;
     let callback = callback_url(req, &pid, provider)?;
     let route = Route {
@@ -129,9 +139,11 @@ pub async fn callback(req: &mut Request, env: &Env, pid: &str, provider: &str) -
         callback_url: &callback,
     };
     let ip = client_ip(req);
+    // Apple's form_post arrives with Apple's origin: counted whatever the origin.
     let rate = RateKey {
         limited: Limited::Flow,
         client_ip: &ip,
+        origin: None,
     };
     let params = params(req).await?;
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -160,6 +172,7 @@ pub async fn token(req: &mut Request, env: &Env) -> ApiResult<Response> {
     let rate = RateKey {
         limited: Limited::Flow,
         client_ip: &ip,
+        origin: origin.as_deref(),
     };
     let p = platform(env).await?;
     let config = config::load(&p.db, &pid, Some(&rate), now).await?;

@@ -37,7 +37,9 @@ async fn route(mut req: Request, env: &Env) -> ApiResult<Response> {
     let decode = kith_claims::oauth::percent_decode;
     match (req.method(), segments.as_slice()) {
         (Method::Get, [".well-known", "jwks.json"]) => jwks(env).await,
-        (Method::Options, ["api", ..]) => cors::preflight(&req),
+        (Method::Options, ["api", ..] | ["oauth", "token"]) => {
+            cors::preflight(&context::database(env)?, &req).await
+        }
         (_, ["api", "auth", rest @ ..]) => auth::handle(&mut req, env, rest).await,
         (Method::Get, ["oauth", "projects", pid, "providers", provider, "start"]) => {
             flow::start(&req, env, pid, &decode(provider)).await
@@ -46,7 +48,6 @@ async fn route(mut req: Request, env: &Env) -> ApiResult<Response> {
             Method::Get | Method::Post,
             ["oauth", "projects", pid, "providers", provider, "callback"],
         ) => flow::callback(&mut req, env, pid, &decode(provider)).await,
-        (Method::Options, ["oauth", "token"]) => cors::preflight(&req),
         (Method::Post, ["oauth", "token"]) => flow::token(&mut req, env).await,
         (_, ["admin", "projects", pid, rest @ ..]) => admin::handle(&mut req, env, pid, rest).await,
         _ => Err(crate::error::ApiError::NotFound),

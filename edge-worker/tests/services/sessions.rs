@@ -171,3 +171,29 @@ fn reuse_after_the_grace_revokes_the_whole_family() {
     .unwrap()
     .is_none());
 }
+
+#[test]
+fn a_foreign_origin_does_not_spend_the_budget_of_its_ip() {
+    let w = world();
+    let project = Project {
+        allowed_origins: vec!["https://app.example".into()],
+        ..w.project.clone()
+    };
+    block_on(sql::admin::put_project(&w.db, &project, NOW)).unwrap();
+    let count = |origin| {
+        let c = sql::config::Count {
+            key: "signin:1.2.3.4",
+            window: NOW,
+            origin,
+        };
+        block_on(sql::config::load(&w.db, PID, Some(&c)))
+            .unwrap()
+            .unwrap()
+            .rate_count
+    };
+    for _ in 0..5 {
+        assert_eq!(count(Some("https://evil.example")), None, "not counted");
+    }
+    assert_eq!(count(Some("https://app.example")), Some(1));
+    assert_eq!(count(None), Some(2), "a server call (no Origin) is counted");
+}

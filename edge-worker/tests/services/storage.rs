@@ -101,3 +101,166 @@ fn every_purge_uses_an_index() {
         );
     }
 }
+
+#[test]
+fn the_scheduled_prune_removes_dead_rows_and_keeps_live_ones() {
+    let w = world();
+    let g = provider("google", open());
+    let live = w.sign_in(&g, "g-live", None, false).unwrap();
+    let ended = w.sign_in(&g, "g-ended", None, false).unwrap();
+    block_on(sql::sessions::revoke_sessions(
+        &w.db,
+        PID,
+        &ended.user.id,
+        None,
+        NOW,
+    ))
+    .unwrap();
+    let later = NOW + 2 * 86_400;
+    let seed = [
+        format!("INSERT INTO oauth_states (state_hash, project_id, provider, expires_at) VALUES ('s-dead', '{PID}', 'google', {NOW}), ('s-live', '{PID}', 'google', {})", later + 600),
+        format!("INSERT INTO used_tokens (project_id, key, expires_at) VALUES ('{PID}', 'k-dead', {NOW}), ('{PID}', 'k-live', {})", later + 600),
+        format!("INSERT INTO rate_limits (project_id, key, window_start, count) VALUES ('{PID}', 'old', {NOW}, 1), ('{PID}', 'now', {later}, 1)"),
+    ];
+    for sql in &seed {
+        w.db.query(sql);
+    }
+    let counts = block_on(sql::prune::run(&w.db, later)).unwrap();
+    let gone: i64 = counts.iter().map(|(_, n)| *n as i64).sum();
+    assert!(gone >= 4, "{counts:?}");
+    for (table, left) in [("oauth_states", 1), ("rate_limits", 1)] {
+        assert_eq!(w.count(table), left, "{table}");
+    }
+    let keys: Vec<String> =
+        w.db.query("SELECT key FROM used_tokens")
+            .iter()
+            .filter_map(|r| text(r, "key"))
+            .collect();
+    assert!(keys.contains(&"k-live".to_owned()) && !keys.contains(&"k-dead".to_owned()));
+    // The revoked session went (and its refresh token with it); the live one stayed.
+    assert_eq!(w.count("sessions"), 1);
+    assert!(block_on(sql::sessions::session_user(
+        &w.db,
+        PID,
+        live.session_id.as_str(),
+        &live.user.id,
+        NOW
+    ))
+    .unwrap()
+    .is_some());
+    assert_eq!(w.count("refresh_tokens"), 1);
+}
+
+#[test]
+fn every_scheduled_prune_walks_an_index() {
+    let db = Sqlite::with_migrations().unwrap();
+    for (table, condition) in sql::prune::PRUNES {
+        let inner = format!("SELECT rowid FROM {table} WHERE {condition}");
+        let explain = stmt(format!("EXPLAIN QUERY PLAN {inner}"), [Value::Int(NOW)]);
+        let rows = block_on(db.batch(vec![explain])).unwrap().remove(0);
+        let plan: Vec<String> = rows.iter().filter_map(|r| text(r, "detail")).collect();
+        assert!(
+            plan.iter()
+                .any(|d| d.starts_with("SEARCH") && d.contains("INDEX")),
+            "{table}: {plan:?}"
+        );
+    }
+}
+
+/// Every table's row count: what a failed operation must leave unchanged.
+fn snapshot(w: &World) -> Vec<i64> {
+    [
+        "users",
+        "identities",
+        "sessions",
+        "refresh_tokens",
+        "used_tokens",
+        "email_verifications",
+    ]
+    .iter()
+    .map(|t| w.count(t))
+    .collect()
+}
+
+#[test]
+fn a_storage_fault_at_any_statement_of_a_sign_in_leaves_no_partial_rows() {
+    for fault in [
+        "INSERT INTO users",
+        "INSERT INTO identities",
+        "INSERT INTO sessions",
+        "INSERT INTO refresh_tokens",
+        "UPDATE users",
+    ] {
+        let w = world();
+        let g = provider("google", open());
+        w.sign_in(&g, "g-0", Some("z@example.com"), true).unwrap();
+        let before = snapshot(&w);
+        w.db.fail_statements_containing(Some(fault));
+        let err = w
+            .sign_in(&g, "g-new", Some("new@example.com"), true)
+            .unwrap_err();
+        assert!(matches!(err, ApiError::Internal(_)), "{fault}: {err:?}");
+        assert_eq!(snapshot(&w), before, "{fault}");
+        w.db.fail_statements_containing(None);
+        assert!(
+            w.sign_in(&g, "g-new", Some("new@example.com"), true)
+                .is_ok(),
+            "{fault}: nothing was consumed"
+        );
+    }
+}
+
+#[test]
+fn a_storage_fault_during_refresh_keeps_the_old_token_working() {
+    let w = world();
+    let g = w
+        .sign_in(&provider("google", open()), "g-1", None, false)
+        .unwrap();
+    let before = snapshot(&w);
+    w.db.fail_statements_containing(Some("INSERT INTO refresh_tokens"));
+    let err = block_on(rotate(&w.db, &w.project, &g.refresh_token, KEY, NOW + 5)).unwrap_err();
+    assert!(matches!(err, ApiError::Internal(_)), "{err:?}");
+    assert_eq!(snapshot(&w), before);
+    w.db.fail_statements_containing(None);
+    assert!(block_on(rotate(&w.db, &w.project, &g.refresh_token, KEY, NOW + 6)).is_ok());
+}
+
+#[test]
+fn a_storage_fault_during_linking_or_unlinking_changes_nothing() {
+    let w = world();
+    let g = w
+        .sign_in(&provider("google", open()), "g-1", None, false)
+        .unwrap();
+    let key = "idt:fault-link";
+    let identity = assume("gh-1", Some("a@example.com"), true, None, &[key]);
+    let link = sql::identities::Link {
+        project_id: PID,
+        user_id: &g.user.id,
+        sid: g.session_id.as_str(),
+        provider: "github",
+        identity: &identity,
+        claim: key,
+        now: NOW,
+    };
+    let before = snapshot(&w);
+    w.db.fail_statements_containing(Some("SELECT user_id FROM identities"));
+    assert!(block_on(sql::identities::link_identity(&w.db, &link)).is_err());
+    assert_eq!(snapshot(&w), before, "no identity and no spent key");
+    w.db.fail_statements_containing(None);
+    assert!(matches!(
+        block_on(sql::identities::link_identity(&w.db, &link)).unwrap(),
+        Change::Done(_)
+    ));
+    let before = snapshot(&w);
+    w.db.fail_statements_containing(Some("DELETE FROM identities"));
+    let unlink = sql::identities::unlink_identity(
+        &w.db,
+        PID,
+        &g.user.id,
+        g.session_id.as_str(),
+        "github",
+        NOW,
+    );
+    assert!(block_on(unlink).is_err());
+    assert_eq!(snapshot(&w), before, "the identity is still there");
+}

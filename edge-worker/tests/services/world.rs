@@ -8,7 +8,7 @@ pub use kith_worker::adapters::sql::identities::{IdentityChange as Change, Link}
 pub use kith_worker::adapters::sqlite::Sqlite;
 pub use kith_worker::app::sessions::refresh as rotate;
 pub use kith_worker::app::signin::{complete_sign_in, Fresh, Granted};
-pub use kith_worker::app::store::{int, Db};
+pub use kith_worker::app::store::{int, stmt, text, Db, Value};
 pub use kith_worker::domain::identity::ReplayKey;
 pub use kith_worker::domain::project::Config;
 pub use kith_worker::domain::{
@@ -152,7 +152,12 @@ pub fn assume(
 
 /// The configuration batch with a raw rate-limit key (`404` as the service maps it).
 pub async fn load(db: &Sqlite, pid: &str, rate: Option<(&str, i64)>) -> Result<Config, ApiError> {
-    sql::config::load(db, pid, rate)
+    let count = rate.map(|(key, window)| sql::config::Count {
+        key,
+        window,
+        origin: None,
+    });
+    sql::config::load(db, pid, count.as_ref())
         .await
         .map_err(ApiError::from)?
         .ok_or(ApiError::ProjectNotFound)

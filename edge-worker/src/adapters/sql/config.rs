@@ -9,31 +9,46 @@ use crate::domain::project::Config;
 pub const PURGE_RATE_LIMITS: &str =
     "DELETE FROM rate_limits WHERE project_id = ?1 AND window_start < ?2";
 
+/// A request to count: its counter `(key, window_start)`, and the browser origin it came
+/// from (`None`: not a browser). Only a request the project's origins admit is counted, so a
+/// foreign page cannot spend the budget of everyone behind a shared IP.
+pub struct Count<'a> {
+    pub key: &'a str,
+    pub window: i64,
+    pub origin: Option<&'a str>,
+}
+
 /// One round trip: the project, its providers, and (with `rate`) the rate-limit counter
-/// `(key, window_start)` incremented. `None`: no such project.
+/// incremented when the origin may proceed. `None`: no such project.
 pub async fn load<D: Db>(
     db: &D,
     pid: &str,
-    rate: Option<(&str, i64)>,
+    rate: Option<&Count<'_>>,
 ) -> Result<Option<Config>, StoreError> {
     let mut batch = vec![
         stmt(PROJECT_SQL, [pid.into()]),
         stmt(PROVIDERS_SQL, [pid.into()]),
     ];
-    if let Some((key, window)) = rate {
+    if let Some(Count {
+        key,
+        window,
+        origin,
+    }) = rate
+    {
         // Counters of windows older than an hour are dead weight: pruned in the same batch.
         batch.push(stmt(
             PURGE_RATE_LIMITS,
-            [pid.into(), (window - 3600).into()],
+            [pid.into(), (*window - 3600).into()],
         ));
         batch.push(stmt(
             "INSERT INTO rate_limits (project_id, key, window_start, count) \
-             SELECT ?1, ?2, ?3, 1 WHERE EXISTS (SELECT 1 FROM projects WHERE id = ?1) \
+             SELECT ?1, ?2, ?3, 1 WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = ?1 AND (?4 IS NULL \
+               OR EXISTS (SELECT 1 FROM json_each(p.allowed_origins) WHERE json_each.value = ?4))) \
              ON CONFLICT (project_id, key) DO UPDATE SET \
                count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END, \
                window_start = excluded.window_start \
              RETURNING count",
-            [pid.into(), key.into(), window.into()],
+            [pid.into(), (*key).into(), (*window).into(), (*origin).into()],
         ));
     }
     let mut results = db.batch(batch).await?.into_iter();
@@ -54,4 +69,16 @@ pub async fn load<D: Db>(
         providers,
         rate_count,
     }))
+}
+
+/// Whether any project lists `origin` (a CORS preflight names no project: browsers send no
+/// custom header on it).
+pub async fn origin_known<D: Db>(db: &D, origin: &str) -> Result<bool, StoreError> {
+    let rows = super::query(
+        db,
+        "SELECT 1 AS known FROM projects p, json_each(p.allowed_origins) o WHERE o.value = ?1 LIMIT 1",
+        [origin.into()],
+    )
+    .await?;
+    Ok(!rows.is_empty())
 }

@@ -53,7 +53,8 @@ pub async fn take_oauth_state<D: Db>(
     provider: &str,
     now: i64,
 ) -> Result<Option<Taken>, StoreError> {
-    let sql = "DELETE FROM oauth_states WHERE state_hash = ?1 AND project_id = ?2 AND provider = ?3 \
+    let sql =
+        "DELETE FROM oauth_states WHERE state_hash = ?1 AND project_id = ?2 AND provider = ?3 \
                RETURNING redirect_to, expires_at, code_challenge, client_state";
     let rows = query(db, sql, [state_hash.into(), pid.into(), provider.into()]).await?;
     Ok(rows

@@ -15,6 +15,7 @@ pub mod admin;
 pub mod config;
 pub mod flow;
 pub mod identities;
+pub mod prune;
 pub mod sessions;
 pub mod signin;
 
