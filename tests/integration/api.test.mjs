@@ -3,6 +3,7 @@
 // the user endpoint and the admin users API.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import { startFixture, opClient } from "../support/fixture.mjs";
 import { startForge } from "../support/forge.mjs";
 import { verifyAccessToken } from "../support/jwt.mjs";
@@ -145,15 +146,35 @@ test("oversized bodies are refused, by Content-Length or while a chunked body st
   });
   assert.equal(declared.status, 422);
   assert.equal((await declared.json()).error, "invalid_request");
-  const chunks = new ReadableStream({
-    start(c) { for (let i = 0; i < 40; i++) c.enqueue(new TextEncoder().encode("a".repeat(4096))); c.close(); },
-  });
-  const streamed = await fetch(`${f.worker.url}/oauth/projects/${pid}/providers/oidc%3Aforge/callback`, {
-    method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: chunks, duplex: "half",
-  });
+  // A chunked form_post (no Content-Length) to the unauthenticated callback: the Worker stops
+  // reading at 64 KiB and answers, while the client is still sending.
+  const streamed = await chunkedPost(`${f.worker.url}/oauth/projects/${pid}/providers/oidc%3Aforge/callback`, 40 * 4096);
   assert.equal(streamed.status, 422, "the unauthenticated form_post is capped too");
-  assert.equal((await streamed.json()).error, "invalid_request");
+  assert.equal(JSON.parse(streamed.body).error, "invalid_request");
+  assert.ok(streamed.sent < 40 * 4096, `answered before the whole body was sent (${streamed.sent} bytes)`);
 });
+
+/** POSTs `total` bytes chunked, 4 KiB at a time, until the answer arrives. */
+function chunkedPost(url, total) {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const req = http.request(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "transfer-encoding": "chunked" } }, (res) => {
+      answered = true;
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => { req.destroy(); resolve({ status: res.statusCode, body, sent }); });
+    });
+    req.on("error", (e) => { if (!answered) reject(e); });
+    const pump = () => {
+      if (answered || sent >= total) return sent >= total ? req.end() : undefined;
+      req.write("a".repeat(4096));
+      sent += 4096;
+      setTimeout(pump, 5);
+    };
+    pump();
+  });
+}
 
 test("a foreign page cannot spend the sign-in budget of a shared IP", async () => {
   const pid = await forgeProject({ settings: { sign_in_per_minute: 3, refresh_per_minute: 3 } });

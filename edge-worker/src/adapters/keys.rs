@@ -4,10 +4,13 @@
 //!   first signs new access tokens; all are published at `/.well-known/jwks.json`, so a key
 //!   can be rotated by putting a new one first and removing the old one after the access
 //!   token lifetime.
-//! - `SECRETS_KEY`: 32 bytes, base64url: the AES-256-GCM key for secrets at rest.
+//! - `SECRETS_KEY`: one or more 32-byte keys, base64url, comma-separated (the first seals,
+//!   all open): the masters of the per-purpose keys of `app::keyring`.
 //! - `ADMIN_TOKEN`: the bearer token of the admin API.
 
-use super::webcrypto::{SecretBox, SigningKey};
+use super::secret_box::SecretBox;
+use super::webcrypto::SigningKey;
+use crate::app::keyring::{Keyring, Purpose};
 use crate::error::{ApiError, ApiResult};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -21,8 +24,10 @@ pub struct Keys {
     pub secrets: SecretBox,
     /// The public keys as a JWKS, to verify Kith's own access tokens.
     pub public: kith_claims::jose::JwkSet,
-    /// HMAC key deriving refresh-token successors (the raw `SECRETS_KEY`).
+    /// HMAC key of refresh-token successors (HKDF of the first `SECRETS_KEY`).
     pub refresh_key: Vec<u8>,
+    /// HMAC key of the server-driven flow's derived values (HKDF of the first key).
+    pub flow_key: Vec<u8>,
 }
 
 impl Keys {
@@ -77,12 +82,13 @@ pub async fn load(env: &Env) -> ApiResult<Rc<Keys>> {
     let public_doc = serde_json::json!({ "keys": signing.iter().map(SigningKey::public_jwk).collect::<Vec<_>>() });
     let public = kith_claims::jose::JwkSet::parse(public_doc.to_string().as_bytes())
         .map_err(|e| ApiError::Internal(format!("SESSION_SIGNING_KEYS: {e}")))?;
-    let refresh_key = kith_claims::b64::decode(secrets_key.trim()).unwrap_or_default();
+    let ring = Keyring::parse(&secrets_key).map_err(ApiError::Internal)?;
     let keys = Rc::new(Keys {
         signing,
-        secrets: SecretBox::import(&secrets_key).await?,
+        secrets: SecretBox::import(&ring).await?,
         public,
-        refresh_key,
+        refresh_key: ring.sealing().derive(Purpose::RefreshSuccessor).to_vec(),
+        flow_key: ring.sealing().derive(Purpose::Flow).to_vec(),
     });
     KEYS.with(|k| *k.borrow_mut() = Some((print, keys.clone())));
     Ok(keys)

@@ -6,6 +6,7 @@ pub mod fetch;
 pub mod jwks;
 pub mod keys;
 pub mod platform;
+pub mod secret_box;
 pub mod sql;
 #[cfg(feature = "twins")]
 pub mod sqlite;

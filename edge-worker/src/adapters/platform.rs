@@ -31,12 +31,13 @@ impl SignatureVerifier for WebCrypto {
 }
 
 impl Crypto for WebCrypto {
-    async fn seal(&self, plain: &Secret) -> ApiResult<String> {
-        self.keys.secrets.seal(plain.expose()).await
+    async fn seal(&self, plain: &Secret, aad: &str) -> ApiResult<String> {
+        self.keys.secrets.seal(plain.expose(), aad).await
     }
 
-    async fn open(&self, sealed: &str) -> ApiResult<Secret> {
-        Ok(Secret::new(self.keys.secrets.open(sealed).await?))
+    async fn open(&self, sealed: &str, aad: &str) -> ApiResult<(Secret, bool)> {
+        let (plain, stale) = self.keys.secrets.open(sealed, aad).await?;
+        Ok((Secret::new(plain), stale))
     }
 
     async fn sign_es256_pem(
@@ -57,8 +58,8 @@ impl Crypto for WebCrypto {
         random_bytes_into(out)
     }
 
-    fn derive_key(&self) -> &[u8] {
-        &self.keys.refresh_key
+    fn flow_key(&self) -> &[u8] {
+        &self.keys.flow_key
     }
 }
 

@@ -22,7 +22,7 @@ fn crypto() -> ApiResult<web_sys::Crypto> {
         .map_err(ApiError::from)
 }
 
-fn subtle() -> ApiResult<SubtleCrypto> {
+pub(crate) fn subtle() -> ApiResult<SubtleCrypto> {
     Ok(crypto()?.subtle())
 }
 
@@ -42,7 +42,11 @@ pub fn random_bytes_into(out: &mut [u8]) -> ApiResult<()> {
     Ok(())
 }
 
-async fn import_jwk(jwk: &Value, algorithm: &Value, usage: &[&str]) -> ApiResult<CryptoKey> {
+pub(crate) async fn import_jwk(
+    jwk: &Value,
+    algorithm: &Value,
+    usage: &[&str],
+) -> ApiResult<CryptoKey> {
     let promise = subtle()?.import_key_with_object(
         "jwk",
         &js(jwk)?,
@@ -252,57 +256,4 @@ pub async fn import_apple_key(pem: &str) -> ApiResult<CryptoKey> {
         .await
         .map_err(|_| bad())?
         .unchecked_into())
-}
-
-/// AES-256-GCM under the `SECRETS_KEY` secret, for client secrets and provider tokens at
-/// rest. Output: base64url(12-byte random IV || ciphertext || tag).
-pub struct SecretBox {
-    key: CryptoKey,
-}
-
-/// `{name: "AES-GCM", iv}` for `encrypt`/`decrypt`.
-fn aes_gcm(iv: &[u8]) -> ApiResult<js_sys::Object> {
-    let params = js_sys::Object::new();
-    js_sys::Reflect::set(&params, &"name".into(), &"AES-GCM".into())?;
-    js_sys::Reflect::set(&params, &"iv".into(), &js_sys::Uint8Array::from(iv))?;
-    Ok(params)
-}
-
-impl SecretBox {
-    /// Imports the raw 32-byte key (base64url in the secret).
-    pub async fn import(secret_b64: &str) -> ApiResult<Self> {
-        let raw = b64::decode(secret_b64.trim())
-            .filter(|k| k.len() == 32)
-            .ok_or_else(|| {
-                ApiError::Internal("SECRETS_KEY must be 32 bytes of base64url".into())
-            })?;
-        let jwk = json!({"kty": "oct", "k": b64::encode(raw)});
-        let key = import_jwk(&jwk, &json!({"name": "AES-GCM"}), &["encrypt", "decrypt"]).await?;
-        Ok(Self { key })
-    }
-
-    /// Encrypts `plain` with a fresh random IV.
-    pub async fn seal(&self, plain: &str) -> ApiResult<String> {
-        let mut iv = [0u8; 12];
-        random_bytes_into(&mut iv)?;
-        let params = aes_gcm(&iv)?;
-        let promise =
-            subtle()?.encrypt_with_object_and_u8_array(&params, &self.key, plain.as_bytes())?;
-        let ct = js_sys::Uint8Array::new(&JsFuture::from(promise).await?).to_vec();
-        Ok(b64::encode([&iv[..], &ct].concat()))
-    }
-
-    /// Decrypts what [`Self::seal`] produced; any tampering fails.
-    pub async fn open(&self, sealed: &str) -> ApiResult<String> {
-        let bytes = b64::decode(sealed)
-            .ok_or_else(|| ApiError::Internal("sealed secret is not base64url".into()))?;
-        let (iv, ct) = bytes
-            .split_at_checked(12)
-            .ok_or_else(|| ApiError::Internal("sealed secret too short".into()))?;
-        let params = aes_gcm(iv)?;
-        let promise = subtle()?.decrypt_with_object_and_u8_array(&params, &self.key, ct)?;
-        let plain = js_sys::Uint8Array::new(&JsFuture::from(promise).await?).to_vec();
-        String::from_utf8(plain)
-            .map_err(|_| ApiError::Internal("sealed secret is not UTF-8".into()))
-    }
 }

@@ -80,7 +80,7 @@ impl StartParams<'_> {
 
 /// The provider-side PKCE verifier and nonce of a flow, derived from the Worker's state.
 fn one_time_values<C: Crypto>(crypto: &C, state: &str) -> ApiResult<(PkceVerifier, String)> {
-    let key = crypto.derive_key();
+    let key = crypto.flow_key();
     let verifier = PkceVerifier::parse(&derive(key, "kith flow pkce", state))
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((verifier, derive(key, "kith flow nonce", state)))
@@ -180,7 +180,7 @@ pub async fn callback<P: Platform>(
 
 /// The session's refresh token, derived from the Kith code (never stored).
 fn refresh_token_of<C: Crypto>(crypto: &C, code: &str) -> RefreshToken {
-    RefreshToken::new(derive(crypto.derive_key(), "kith flow refresh", code))
+    RefreshToken::new(derive(crypto.flow_key(), "kith flow refresh", code))
 }
 
 /// A callback's flow: the project as loaded, the Worker's state, the caller's challenge.

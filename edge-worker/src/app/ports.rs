@@ -33,10 +33,13 @@ pub trait Http {
 /// The crypto the services need beyond signature checks (which kith-claims asks of the
 /// [`SignatureVerifier`] supertrait).
 pub trait Crypto: SignatureVerifier {
-    /// Encrypts a secret for storage (AES-256-GCM under the Worker's key).
-    fn seal(&self, plain: &Secret) -> impl Future<Output = ApiResult<String>>;
-    /// Decrypts what [`Crypto::seal`] produced; tampering fails.
-    fn open(&self, sealed: &str) -> impl Future<Output = ApiResult<Secret>>;
+    /// Encrypts a secret for storage (AES-256-GCM under the first master key's sealing
+    /// key, bound to `aad`, the row it belongs to; `app::keyring`).
+    fn seal(&self, plain: &Secret, aad: &str) -> impl Future<Output = ApiResult<String>>;
+    /// Decrypts what [`Crypto::seal`] produced for the same `aad`; tampering, or a value
+    /// copied from another row, fails. `true`: sealed under an older key or format, to be
+    /// re-sealed.
+    fn open(&self, sealed: &str, aad: &str) -> impl Future<Output = ApiResult<(Secret, bool)>>;
     /// Signs `header.claims` as a compact JWS with an ES256 PKCS#8 PEM key (Apple's `.p8`).
     fn sign_es256_pem(
         &self,
@@ -48,9 +51,9 @@ pub trait Crypto: SignatureVerifier {
     fn check_es256_pem(&self, pem: &Secret) -> impl Future<Output = ApiResult<()>>;
     /// Fills `out` from a CSPRNG.
     fn random_bytes(&self, out: &mut [u8]) -> ApiResult<()>;
-    /// The HMAC key for values derived rather than stored (refresh successors, the
-    /// server-driven flow's verifier and nonce).
-    fn derive_key(&self) -> &[u8];
+    /// The HMAC key of the server-driven flow's derived values (verifier, nonce, refresh
+    /// token), its own key (HKDF, `app::keyring::Purpose::Flow`).
+    fn flow_key(&self) -> &[u8];
 }
 
 /// The key set at a provider's `jwks_uri` that may verify a token naming `kid`: cached,

@@ -100,6 +100,8 @@ pub struct ProviderConfig {
 /// A provider as loaded for a login.
 #[derive(Debug, Clone)]
 pub struct Provider {
+    /// The project it belongs to (binds its sealed secret to its row).
+    pub project_id: String,
     pub name: ProviderName,
     pub enabled: bool,
     pub config: ProviderConfig,
@@ -107,6 +109,11 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// The associated data its sealed secret is bound to.
+    pub fn secret_aad(&self) -> String {
+        crate::app::keyring::provider_secret_aad(&self.project_id, self.name.as_str())
+    }
+
     /// The provider's kind.
     pub fn kind(&self) -> ProviderKind {
         self.name.kind()

@@ -10,6 +10,7 @@
 
 mod codes;
 mod identities;
+mod keys;
 mod linking;
 mod native;
 mod secrets;

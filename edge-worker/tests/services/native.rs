@@ -9,6 +9,7 @@ use kith_claims::providers::ProviderName;
 use kith_worker::adapters::sql;
 use kith_worker::adapters::twins::http::json;
 use kith_worker::adapters::twins::TwinPlatform;
+use kith_worker::app::keyring::provider_secret_aad;
 use kith_worker::app::ports::Crypto;
 use kith_worker::app::prove::{parse_claim, LoginBody};
 use kith_worker::app::sessions::{self, AccessClaims};
@@ -90,18 +91,23 @@ fn native() -> Native {
         settings: ProjectSettings::default(),
     };
     block_on(sql::admin::put_project(&p.db, &project, now())).unwrap();
-    let sealed = block_on(p.crypto.seal(&Secret::new(SECRET))).unwrap();
+    let seal = |name: &str| {
+        let aad = provider_secret_aad(PID, name);
+        block_on(p.crypto.seal(&Secret::new(SECRET), &aad)).unwrap()
+    };
     let oidc = Provider {
+        project_id: PID.into(),
         name: ProviderName::parse("oidc:dev").unwrap(),
         enabled: true,
         config: config("app", None, Some(&format!("{OP}/jwks"))),
-        client_secret_enc: Some(sealed.clone()),
+        client_secret_enc: Some(seal("oidc:dev")),
     };
     let github = Provider {
+        project_id: PID.into(),
         name: ProviderName::parse("github").unwrap(),
         enabled: true,
         config: config("gh-app", Some("https://api.github.example/user"), None),
-        client_secret_enc: Some(sealed),
+        client_secret_enc: Some(seal("github")),
     };
     p.http.route(&format!("{OP}/jwks"), |_| json(200, &jwks()));
     Native {
@@ -290,7 +296,7 @@ fn refresh_and_linking_run_on_the_twins_after_a_native_sign_in() {
     let first = n
         .id_token_form(&id_token("carol", "n-1", "carol@example.com"), "n-1")
         .unwrap();
-    let key = n.p.crypto.derive_key().to_vec();
+    let key = b"refresh successor key of the test".to_vec();
     let rotated = block_on(sessions::refresh(
         &n.p.db,
         &n.project,

@@ -30,6 +30,7 @@ pub struct World {
 
 pub fn provider(name: &str, options: ProviderOptions) -> Provider {
     Provider {
+        project_id: PID.into(),
         name: ProviderName::parse(name).unwrap(),
         enabled: true,
         config: ProviderConfig {

@@ -136,3 +136,21 @@ pub async fn set_roles<D: Db>(
         .map(user_from)
         .transpose()
 }
+
+/// Replaces a provider's sealed secret if it still is `old` (re-sealing under a new key).
+pub async fn replace_sealed<D: Db>(
+    db: &D,
+    pid: &str,
+    name: &str,
+    old: &str,
+    new: &str,
+) -> Result<bool, StoreError> {
+    let rows = query(
+        db,
+        "UPDATE providers SET client_secret_enc = ?4 WHERE project_id = ?1 AND provider = ?2 \
+         AND client_secret_enc = ?3 RETURNING provider",
+        [pid.into(), name.into(), old.into(), new.into()],
+    )
+    .await?;
+    Ok(!rows.is_empty())
+}

@@ -64,7 +64,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 
 const PROJECT_SQL: &str = "SELECT id, name, allowed_origins, redirect_urls, self_registration, settings FROM projects WHERE id = ?1";
 const PROVIDERS_SQL: &str =
-    "SELECT provider, enabled, config, client_secret_enc FROM providers WHERE project_id = ?1";
+    "SELECT project_id, provider, enabled, config, client_secret_enc FROM providers WHERE project_id = ?1";
 
 fn project_from(row: &Row) -> Result<Project, StoreError> {
     let settings: ProjectSettings =
@@ -86,6 +86,7 @@ fn provider_from(row: &Row) -> Result<Provider, StoreError> {
     let config: ProviderConfig = serde_json::from_str(&text(row, "config").unwrap_or_default())
         .map_err(|e| corrupt("provider config", e))?;
     Ok(Provider {
+        project_id: text(row, "project_id").unwrap_or_default(),
         name: ProviderName::parse(&name).map_err(|e| corrupt("provider name", e))?,
         enabled: int(row, "enabled") == Some(1),
         config,

@@ -2,10 +2,11 @@
 //! AES-256-GCM sealing in WebCrypto's format, ES256 signing from a PKCS#8 PEM, and a
 //! deterministic byte stream (SHA-256 of a counter) instead of the CSPRNG.
 
+use crate::app::keyring::{Envelope, Keyring, Purpose};
 use crate::app::ports::Crypto;
 use crate::domain::Secret;
 use crate::error::{ApiError, ApiResult};
-use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use kith_claims::b64;
 use kith_claims::jose::RustCryptoVerifier;
@@ -14,26 +15,43 @@ use p256::ecdsa::signature::Signer;
 use p256::pkcs8::DecodePrivateKey;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 /// See the module docs.
 pub struct NativeCrypto {
-    key: [u8; 32],
+    ring: RefCell<Keyring>,
+    flow_key: [u8; 32],
     counter: Cell<u64>,
 }
 
+/// The twin's default `SECRETS_KEY`.
+pub const TWIN_SECRETS_KEY: &str = "a2l0aCB0d2luIGtleTogdGVzdHMgb25seSAzMiBieXQ";
+
 impl Default for NativeCrypto {
     fn default() -> Self {
-        Self {
-            key: *b"kith twin key: tests only 32 byt",
-            counter: Cell::new(0),
-        }
+        Self::with_keys(TWIN_SECRETS_KEY).unwrap_or_else(|_| unreachable!("a valid twin key"))
     }
 }
 
+fn cipher(key: &[u8; 32]) -> ApiResult<Aes256Gcm> {
+    Aes256Gcm::new_from_slice(key).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 impl NativeCrypto {
-    fn cipher(&self) -> ApiResult<Aes256Gcm> {
-        Aes256Gcm::new_from_slice(&self.key).map_err(|e| ApiError::Internal(e.to_string()))
+    /// A twin with `secrets_key` as its `SECRETS_KEY` (comma-separated keys).
+    pub fn with_keys(secrets_key: &str) -> Result<Self, String> {
+        let ring = Keyring::parse(secrets_key)?;
+        Ok(Self {
+            flow_key: ring.sealing().derive(Purpose::Flow),
+            ring: RefCell::new(ring),
+            counter: Cell::new(0),
+        })
+    }
+
+    /// Rotates: `secrets_key` becomes the keyring (a deploy with a new `SECRETS_KEY`).
+    pub fn rotate(&self, secrets_key: &str) -> Result<(), String> {
+        *self.ring.borrow_mut() = Keyring::parse(secrets_key)?;
+        Ok(())
     }
 }
 
@@ -52,32 +70,45 @@ impl SignatureVerifier for NativeCrypto {
 }
 
 impl Crypto for NativeCrypto {
-    async fn seal(&self, plain: &Secret) -> ApiResult<String> {
+    async fn seal(&self, plain: &Secret, aad: &str) -> ApiResult<String> {
         let mut iv = [0u8; 12];
         self.random_bytes(&mut iv)?;
-        let ct = self
-            .cipher()?
-            .encrypt(&Nonce::from(iv), plain.expose().as_bytes())
+        let ring = self.ring.borrow().clone();
+        let key = ring.sealing();
+        let payload = Payload {
+            msg: plain.expose().as_bytes(),
+            aad: aad.as_bytes(),
+        };
+        let ct = cipher(&key.derive(Purpose::Seal))?
+            .encrypt(&Nonce::from(iv), payload)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        Ok(b64::encode([&iv[..], &ct].concat()))
+        Ok(Envelope::v1(&key.id, &[&iv[..], &ct].concat()))
     }
 
-    async fn open(&self, sealed: &str) -> ApiResult<Secret> {
-        let bytes = b64::decode(sealed)
-            .ok_or_else(|| ApiError::Internal("sealed secret is not base64url".into()))?;
-        let (iv, ct) = bytes
-            .split_at_checked(12)
-            .ok_or_else(|| ApiError::Internal("sealed secret too short".into()))?;
-        let iv: [u8; 12] = iv
-            .try_into()
-            .map_err(|_| ApiError::Internal("sealed secret too short".into()))?;
-        let plain = self
-            .cipher()?
-            .decrypt(&Nonce::from(iv), ct)
-            .map_err(|_| ApiError::Internal("sealed secret does not open".into()))?;
-        String::from_utf8(plain)
-            .map(Secret::new)
-            .map_err(|_| ApiError::Internal("sealed secret is not UTF-8".into()))
+    async fn open(&self, sealed: &str, aad: &str) -> ApiResult<(Secret, bool)> {
+        let bad = |m: &str| ApiError::Internal(format!("sealed secret: {m}"));
+        let ring = self.ring.borrow().clone();
+        let (key, bytes, aad, stale) = match Envelope::parse(sealed)
+            .ok_or_else(|| bad("not an envelope"))?
+        {
+            Envelope::V1 { kid, bytes } => {
+                let k = ring.by_id(&kid).ok_or_else(|| bad("unknown key"))?;
+                (
+                    k.derive(Purpose::Seal),
+                    bytes,
+                    aad.as_bytes(),
+                    kid != ring.sealing().id,
+                )
+            }
+            Envelope::Legacy(bytes) => (ring.sealing().legacy_seal_key(), bytes, &b""[..], true),
+        };
+        let (iv, ct) = bytes.split_at_checked(12).ok_or_else(|| bad("too short"))?;
+        let iv: [u8; 12] = iv.try_into().map_err(|_| bad("too short"))?;
+        let plain = cipher(&key)?
+            .decrypt(&Nonce::from(iv), Payload { msg: ct, aad })
+            .map_err(|_| bad("does not open"))?;
+        let text = String::from_utf8(plain).map_err(|_| bad("not UTF-8"))?;
+        Ok((Secret::new(text), stale))
     }
 
     async fn sign_es256_pem(
@@ -115,7 +146,7 @@ impl Crypto for NativeCrypto {
         Ok(())
     }
 
-    fn derive_key(&self) -> &[u8] {
-        &self.key
+    fn flow_key(&self) -> &[u8] {
+        &self.flow_key
     }
 }

@@ -4,6 +4,7 @@
 use super::bad;
 use super::projects::existing;
 use crate::adapters::sql::admin as sql;
+use crate::app::keyring;
 use crate::app::ports::{Crypto, Http, Platform};
 use crate::domain::provider_settings::{DiscoveryNeeded, ProviderSettings};
 use crate::domain::urls::check_url;
@@ -89,7 +90,11 @@ pub async fn put<P: Platform>(
                 // Refuse a key that cannot sign now rather than at the first sign-in.
                 p.crypto().check_es256_pem(secret).await?;
             }
-            Some(p.crypto().seal(secret).await?)
+            Some(
+                p.crypto()
+                    .seal(secret, &keyring::provider_secret_aad(pid, name))
+                    .await?,
+            )
         }
         None => None,
     };

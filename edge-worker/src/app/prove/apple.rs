@@ -2,9 +2,10 @@
 //! team's key (Sign in with Apple REST API, "Creating a client secret"), and the name
 //! arrives only in the first form_post's `user` field.
 
-use crate::app::ports::Crypto;
+use crate::app::ports::{Crypto, Platform};
+use crate::app::secrets::provider_secret;
 use crate::domain::{Provider, Secret};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use kith_claims::hex::sha256_hex as hash_hex;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -21,12 +22,8 @@ thread_local! {
 
 /// Apple's client secret for `provider`, minted per (team, key, client) and reused until
 /// five minutes before it expires.
-pub async fn client_secret<C: Crypto>(
-    crypto: &C,
-    provider: &Provider,
-    sealed_key: &str,
-    now: i64,
-) -> ApiResult<Secret> {
+pub async fn client_secret<P: Platform>(p: &P, provider: &Provider, now: i64) -> ApiResult<Secret> {
+    let sealed_key = provider.client_secret_enc.as_deref().unwrap_or_default();
     let cfg = &provider.config;
     let team = cfg.team_id.clone().unwrap_or_default();
     let kid = cfg.key_id.clone().unwrap_or_default();
@@ -40,13 +37,17 @@ pub async fn client_secret<C: Crypto>(
     if let Some(secret) = cached {
         return Ok(secret);
     }
-    let pem = crypto.open(sealed_key).await?;
+    let Some(pem) = provider_secret(p, provider).await? else {
+        return Err(ApiError::InvalidSocialLogin(
+            "apple needs the team's private key".into(),
+        ));
+    };
     let exp = now + APPLE_SECRET_TTL_SECS;
     let claims = serde_json::json!({
         "iss": team, "iat": now, "exp": exp, "aud": "https://appleid.apple.com", "sub": cfg.client_id,
     });
     let header = serde_json::json!({"alg": "ES256", "kid": kid});
-    let secret = Secret::new(crypto.sign_es256_pem(&pem, &header, &claims).await?);
+    let secret = Secret::new(p.crypto().sign_es256_pem(&pem, &header, &claims).await?);
     MINTED.with(|c| c.borrow_mut().insert(cache_key, (secret.clone(), exp)));
     Ok(secret)
 }

@@ -3,7 +3,8 @@
 //! the flow with the verifier.
 
 use super::apple;
-use crate::app::ports::{Crypto, Http, Platform};
+use crate::app::ports::{Http, Platform};
+use crate::app::secrets::provider_secret;
 use crate::domain::{Provider, Secret, TokenAuthMethod};
 use crate::error::{ApiError, ApiResult};
 use kith_claims::oauth::{
@@ -20,18 +21,17 @@ pub struct Grant<'a> {
 
 /// The client secret to authenticate with: Apple's minted JWT, the sealed secret opened, or
 /// none (a public client).
-async fn client_secret<C: Crypto>(
-    crypto: &C,
+async fn client_secret<P: Platform>(
+    p: &P,
     provider: &Provider,
     kind: ProviderKind,
     now: i64,
 ) -> ApiResult<Secret> {
     match (&provider.client_secret_enc, kind) {
-        (Some(sealed), ProviderKind::Apple) => {
-            apple::client_secret(crypto, provider, sealed, now).await
-        }
-        (Some(sealed), _) => crypto.open(sealed).await,
-        (None, _) => Ok(Secret::new("")),
+        (Some(_), ProviderKind::Apple) => apple::client_secret(p, provider, now).await,
+        _ => Ok(provider_secret(p, provider)
+            .await?
+            .unwrap_or_else(|| Secret::new(""))),
     }
 }
 
@@ -46,7 +46,7 @@ pub async fn exchange<P: Platform>(
 ) -> ApiResult<TokenResponse> {
     let cfg = &provider.config;
     let secret = ClientSecret::new(
-        client_secret(p.crypto(), provider, kind, now)
+        client_secret(p, provider, kind, now)
             .await?
             .expose()
             .to_owned(),

@@ -4,7 +4,8 @@
 //! - GitHub: `GET /user` and `GET /user/emails`;
 //! - Facebook: Graph `/me` with `appsecret_proof`.
 
-use crate::app::ports::{Crypto, Http, HttpAnswer, Platform};
+use crate::app::ports::{Http, HttpAnswer, Platform};
+use crate::app::secrets::provider_secret;
 use crate::domain::{ProvenIdentity, Provider};
 use crate::error::{ApiError, ApiResult};
 use kith_claims::oauth::{ClientSecret, TokenResponse};
@@ -53,12 +54,12 @@ async fn facebook<P: Platform>(
     provider: &Provider,
     access_token: &str,
 ) -> ApiResult<Verified<Identity>> {
-    let Some(sealed) = &provider.client_secret_enc else {
+    let Some(secret) = provider_secret(p, provider).await? else {
         return Err(ApiError::InvalidSocialLogin(
             "facebook needs the app secret for appsecret_proof".into(),
         ));
     };
-    let secret = ClientSecret::new(p.crypto().open(sealed).await?.expose().to_owned());
+    let secret = ClientSecret::new(secret.expose().to_owned());
     let me = provider
         .config
         .userinfo_endpoint
