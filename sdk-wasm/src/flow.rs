@@ -5,16 +5,19 @@
 //! callback URL finds nothing and fails with `state_mismatch` before anything is sent.
 //! Storage is a port ([`KeyValue`]) so this logic is tested natively with [`MemoryStore`].
 
+use crate::claims::{
+    authorization_url, random_token, sha256_hex, AuthorizationRequest, PkceVerifier,
+};
 use crate::error::{codes, SdkError, SdkResult};
-use kith_claims::oauth::{authorization_url, AuthorizationRequest};
-use kith_claims::pkce::{random_token, PkceVerifier};
+use crate::secure_url::is_secure_or_loopback;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// How long a started sign-in may take: 10 minutes.
-pub const FLOW_TTL_MS: f64 = 600_000.0;
+pub const FLOW_TTL_MS: u64 = 600_000;
 
-/// A string key-value store (sessionStorage, localStorage, memory).
+/// A string key-value store (sessionStorage, localStorage, the app's own storage object,
+/// memory). Every failure is `storage_unavailable`.
 pub trait KeyValue {
     fn get(&self, key: &str) -> SdkResult<Option<String>>;
     fn set(&self, key: &str, value: &str) -> SdkResult<()>;
@@ -114,15 +117,23 @@ fn flow_key(project_id: &str, state: &str) -> String {
 }
 
 /// Starts a sign-in: makes verifier, state and nonce from `random` (96 CSPRNG bytes), stores
-/// the record and returns the authorization URL to navigate to.
+/// the record and returns the authorization URL to navigate to. An authorization endpoint
+/// that is not https (http only on loopback) is refused before anything is stored: the SDK
+/// never sends the browser to a `javascript:` URL or the flow's values over plain http.
 pub fn begin(
     store: &dyn KeyValue,
     project_id: &str,
     provider: &ProviderFacts<'_>,
     redirect_uri: &str,
     random: &[u8; 96],
-    now_ms: f64,
+    now_ms: u64,
 ) -> SdkResult<String> {
+    if !is_secure_or_loopback(provider.authorization_endpoint) {
+        return Err(SdkError::new(
+            codes::INVALID_REQUEST,
+            "the provider's authorization endpoint is not an https URL",
+        ));
+    }
     let mut parts = random
         .chunks_exact(32)
         .filter_map(|c| <[u8; 32]>::try_from(c).ok());
@@ -150,7 +161,7 @@ pub fn begin(
         redirect_uri: redirect_uri.to_owned(),
         code_verifier: Some(verifier.secret().to_owned()),
         nonce,
-        created_at_ms: now_ms.max(0.0) as u64,
+        created_at_ms: now_ms,
     };
     if [provider.provider, redirect_uri]
         .iter()
@@ -171,7 +182,7 @@ pub fn take(
     store: &dyn KeyValue,
     project_id: &str,
     state: &str,
-    now_ms: f64,
+    now_ms: u64,
 ) -> SdkResult<FlowRecord> {
     let mismatch = |why: &str| SdkError::new(codes::STATE_MISMATCH, why);
     if state.is_empty() || state.len() > 128 {
@@ -184,10 +195,19 @@ pub fn take(
     store.remove(&key)?;
     let record =
         FlowRecord::decode(&raw).ok_or_else(|| mismatch("the stored sign-in is unreadable"))?;
-    if now_ms - record.created_at_ms as f64 > FLOW_TTL_MS {
+    if now_ms.saturating_sub(record.created_at_ms) > FLOW_TTL_MS {
         return Err(mismatch("the sign-in expired (10 minutes)"));
     }
     Ok(record)
+}
+
+/// A nonce for flows where the app hands it to the provider itself (Google One Tap, Sign in
+/// with Apple JS): the raw nonce (32 CSPRNG bytes, base64url) to send to Kith, and its
+/// lowercase hex SHA-256 for providers that want it hashed.
+pub fn nonce_pair(random: &[u8; 32]) -> (String, String) {
+    let raw = random_token(random);
+    let hashed = sha256_hex(&raw);
+    (raw, hashed)
 }
 
 #[cfg(test)]
@@ -203,7 +223,7 @@ mod tests {
         )
     }
 
-    fn start(store: &MemoryStore, seed: u8, now: f64) -> String {
+    fn start(store: &MemoryStore, seed: u8, now: u64) -> String {
         let (scopes, endpoint) = facts();
         let p = ProviderFacts {
             provider: "oidc:dev",
@@ -229,8 +249,8 @@ mod tests {
     #[test]
     fn authorization_url_carries_s256_challenge_and_the_stored_nonce() {
         let store = MemoryStore::default();
-        let state = start(&store, 1, 0.0);
-        let record = take(&store, PID, &state, 1.0).unwrap();
+        let state = start(&store, 1, 0);
+        let record = take(&store, PID, &state, 1).unwrap();
         assert_eq!(record.provider, "oidc:dev");
         assert_eq!(record.code_verifier.map(|v| v.len()), Some(43));
     }
@@ -238,10 +258,10 @@ mod tests {
     #[test]
     fn a_flow_is_single_use() {
         let store = MemoryStore::default();
-        let state = start(&store, 2, 0.0);
-        assert!(take(&store, PID, &state, 1.0).is_ok());
+        let state = start(&store, 2, 0);
+        assert!(take(&store, PID, &state, 1).is_ok());
         assert_eq!(
-            take(&store, PID, &state, 2.0).unwrap_err().code,
+            take(&store, PID, &state, 2).unwrap_err().code,
             codes::STATE_MISMATCH
         );
     }
@@ -249,13 +269,13 @@ mod tests {
     #[test]
     fn an_unknown_state_is_a_state_mismatch() {
         let store = MemoryStore::default();
-        start(&store, 3, 0.0);
+        start(&store, 3, 0);
         assert_eq!(
-            take(&store, PID, "forged", 1.0).unwrap_err().code,
+            take(&store, PID, "forged", 1).unwrap_err().code,
             codes::STATE_MISMATCH
         );
         assert_eq!(
-            take(&store, PID, "", 1.0).unwrap_err().code,
+            take(&store, PID, "", 1).unwrap_err().code,
             codes::STATE_MISMATCH
         );
     }
@@ -263,9 +283,9 @@ mod tests {
     #[test]
     fn a_flow_expires_after_ten_minutes() {
         let store = MemoryStore::default();
-        let state = start(&store, 4, 1_000.0);
+        let state = start(&store, 4, 1_000);
         assert_eq!(
-            take(&store, PID, &state, 1_000.0 + FLOW_TTL_MS + 1.0)
+            take(&store, PID, &state, 1_000 + FLOW_TTL_MS + 1)
                 .unwrap_err()
                 .code,
             codes::STATE_MISMATCH
@@ -281,14 +301,14 @@ mod tests {
             .set(&flow_key(PID, "s"), "{\"provider\":\"x\"}")
             .unwrap();
         assert_eq!(
-            take(&store, PID, "s", 1.0).unwrap_err().code,
+            take(&store, PID, "s", 1).unwrap_err().code,
             codes::STATE_MISMATCH
         );
         store
             .set(&flow_key(PID, "t"), "kith1\na\nb\nc\nd\nnot-a-number")
             .unwrap();
         assert_eq!(
-            take(&store, PID, "t", 1.0).unwrap_err().code,
+            take(&store, PID, "t", 1).unwrap_err().code,
             codes::STATE_MISMATCH
         );
     }
@@ -306,11 +326,49 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_http_or_script_authorization_endpoint_is_refused_and_nothing_is_stored() {
+        let store = MemoryStore::default();
+        for endpoint in [
+            "http://op.example/auth",
+            "javascript:alert(document.cookie)",
+            "data:text/html,x",
+        ] {
+            let p = ProviderFacts {
+                provider: "oidc:dev",
+                client_id: "c",
+                authorization_endpoint: endpoint,
+                scopes: &[],
+            };
+            let err = begin(&store, PID, &p, "https://app/cb", &[7; 96], 0).unwrap_err();
+            assert_eq!(err.code, codes::INVALID_REQUEST, "{endpoint}");
+        }
+        assert_eq!(store.0.borrow().len(), 0);
+        let loopback = ProviderFacts {
+            provider: "oidc:dev",
+            client_id: "c",
+            authorization_endpoint: "http://127.0.0.1:9400/auth",
+            scopes: &[],
+        };
+        assert!(begin(&store, PID, &loopback, "http://127.0.0.1/", &[7; 96], 0).is_ok());
+    }
+
+    #[test]
+    fn a_nonce_pair_is_the_raw_nonce_and_its_hex_sha256() {
+        let (raw, hashed) = nonce_pair(&[0; 32]);
+        assert_eq!(raw, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        // printf 'AAA…A' (43 characters) | sha256sum
+        assert_eq!(
+            hashed,
+            "0f007385b6f9d4b7eeb2748605afe1a984a0a3bfa3f014d09e2a784ce9e5cd1a"
+        );
+    }
+
+    #[test]
     fn flows_of_another_project_are_not_found() {
         let store = MemoryStore::default();
-        let state = start(&store, 5, 0.0);
+        let state = start(&store, 5, 0);
         assert_eq!(
-            take(&store, "other", &state, 1.0).unwrap_err().code,
+            take(&store, "other", &state, 1).unwrap_err().code,
             codes::STATE_MISMATCH
         );
     }
