@@ -27,16 +27,14 @@ const ONE_TIME: [&str; 7] = [
     "error_uri",
 ];
 
-/// `(before the query, the query, the fragment with its '#')`.
-fn split(url: &str) -> (&str, &str, &str) {
-    let (rest, fragment) = match url.find('#') {
-        Some(i) => url.split_at(i),
-        None => (url, ""),
+/// `(before the query, the query, the fragment)`.
+fn split(url: &str) -> (&str, &str, Option<&str>) {
+    let (rest, fragment) = match url.split_once('#') {
+        Some((rest, fragment)) => (rest, Some(fragment)),
+        None => (url, None),
     };
-    match rest.split_once('?') {
-        Some((base, query)) => (base, query, fragment),
-        None => (rest, "", fragment),
-    }
+    let (base, query) = rest.split_once('?').unwrap_or((rest, ""));
+    (base, query, fragment)
 }
 
 /// Reads the callback's parameters from its URL's query (the first of each wins).
@@ -82,7 +80,10 @@ pub fn without_one_time(url: &str) -> String {
         out.push('?');
         out.push_str(&kept.join("&"));
     }
-    out.push_str(fragment);
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
     out
 }
 

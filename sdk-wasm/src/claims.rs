@@ -4,3 +4,7 @@
 pub use kith_claims::idtoken::sha256_hex;
 pub use kith_claims::oauth::{authorization_url, form_decode, AuthorizationRequest};
 pub use kith_claims::pkce::{random_token, PkceVerifier};
+
+/// Percent-encoding of a path segment (the provider in `/api/auth/identities/{provider}`).
+#[cfg(target_arch = "wasm32")]
+pub use kith_claims::oauth::form_encode;

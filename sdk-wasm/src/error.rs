@@ -25,6 +25,8 @@ pub mod codes {
     pub const INVALID_TOKEN: &str = "invalid_token";
     /// No refresh token, or it was revoked (the Worker's code for a dead refresh token).
     pub const INVALID_REFRESH_TOKEN: &str = "invalid_refresh_token";
+    /// The sign-in was refused (by the Worker, or by the provider on its redirect back).
+    pub const INVALID_SOCIAL_LOGIN: &str = "invalid_social_login";
     /// Too many attempts (the Worker's 429).
     pub const RATE_LIMITED: &str = "rate_limited";
     /// The Worker's code for a deleted user.
@@ -58,6 +60,8 @@ impl fmt::Debug for SdkError {
 }
 
 impl SdkError {
+    #[cold]
+    #[inline(never)]
     pub fn new(code: &str, message: impl Into<String>) -> Self {
         Self {
             code: code.to_owned(),
@@ -69,6 +73,8 @@ impl SdkError {
     }
 
     /// An error the Worker answered with.
+    #[cold]
+    #[inline(never)]
     pub fn from_worker(status: u16, code: &str, message: &str) -> Self {
         Self {
             status: Some(status),

@@ -11,7 +11,6 @@ use crate::claims::{
 use crate::error::{codes, SdkError, SdkResult};
 use crate::secure_url::is_secure_or_loopback;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// How long a started sign-in may take: 10 minutes.
 pub const FLOW_TTL_MS: u64 = 600_000;
@@ -24,33 +23,54 @@ pub trait KeyValue {
     fn remove(&self, key: &str) -> SdkResult<()>;
 }
 
-/// In-memory [`KeyValue`] (tests, and the `memory` storage option).
+/// In-memory [`KeyValue`] (tests, and the `memory` storage option). A list, not a hash map:
+/// it holds a handful of keys, and a `HashMap` would bring SipHash into the module.
 #[derive(Default)]
-pub struct MemoryStore(RefCell<HashMap<String, String>>);
+pub struct MemoryStore(RefCell<Vec<(String, String)>>);
 
 impl KeyValue for MemoryStore {
     fn get(&self, key: &str) -> SdkResult<Option<String>> {
-        Ok(self.0.borrow().get(key).cloned())
+        let entries = self.0.borrow();
+        Ok(entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone()))
     }
     fn set(&self, key: &str, value: &str) -> SdkResult<()> {
-        self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
+        self.remove(key)?;
+        self.0.borrow_mut().push((key.to_owned(), value.to_owned()));
         Ok(())
     }
     fn remove(&self, key: &str) -> SdkResult<()> {
-        self.0.borrow_mut().remove(key);
+        self.0.borrow_mut().retain(|(k, _)| k != key);
         Ok(())
     }
 }
 
-/// What a started sign-in remembers until its callback.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a started sign-in remembers until its callback. `Debug` does not print the verifier.
+#[derive(Clone, PartialEq, Eq)]
 pub struct FlowRecord {
     pub provider: String,
     pub redirect_uri: String,
     pub code_verifier: Option<String>,
     pub nonce: String,
     pub created_at_ms: u64,
+    /// The flow links the provider to the signed-in user instead of signing in.
+    pub link: bool,
 }
+
+impl std::fmt::Debug for FlowRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlowRecord")
+            .field("provider", &self.provider)
+            .field("link", &self.link)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The first line of a stored record: the format version and the flow's purpose.
+const SIGN_IN: &str = "kith1";
+const LINK: &str = "kith1.link";
 
 impl FlowRecord {
     /// One line per field (none of them can hold a newline: provider names, a URL, base64url
@@ -59,7 +79,7 @@ impl FlowRecord {
         let verifier = self.code_verifier.as_deref().unwrap_or_default();
         let created = decimal(self.created_at_ms);
         [
-            "kith1",
+            if self.link { LINK } else { SIGN_IN },
             &self.provider,
             &self.redirect_uri,
             verifier,
@@ -71,9 +91,11 @@ impl FlowRecord {
 
     fn decode(text: &str) -> Option<Self> {
         let mut f = text.split('\n');
-        if f.next()? != "kith1" {
-            return None;
-        }
+        let link = match f.next()? {
+            SIGN_IN => false,
+            LINK => true,
+            _ => return None,
+        };
         let (provider, redirect_uri, verifier, nonce, created) =
             (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
         if f.next().is_some() {
@@ -85,12 +107,15 @@ impl FlowRecord {
             code_verifier: (!verifier.is_empty()).then(|| verifier.to_owned()),
             nonce: nonce.to_owned(),
             created_at_ms: created.parse().ok()?,
+            link,
         })
     }
 }
 
 /// The public facts of a provider needed to build the authorization request.
 pub struct ProviderFacts<'a> {
+    /// Whether the flow links the provider to the signed-in user (else it signs in).
+    pub link: bool,
     pub provider: &'a str,
     pub client_id: &'a str,
     pub authorization_endpoint: &'a str,
@@ -162,6 +187,7 @@ pub fn begin(
         code_verifier: Some(verifier.secret().to_owned()),
         nonce,
         created_at_ms: now_ms,
+        link: provider.link,
     };
     if [provider.provider, redirect_uri]
         .iter()
@@ -226,6 +252,7 @@ mod tests {
     fn start(store: &MemoryStore, seed: u8, now: u64) -> String {
         let (scopes, endpoint) = facts();
         let p = ProviderFacts {
+            link: false,
             provider: "oidc:dev",
             client_id: "c",
             authorization_endpoint: endpoint,
@@ -321,8 +348,11 @@ mod tests {
             code_verifier: Some("v".into()),
             nonce: "n".into(),
             created_at_ms: 42,
+            link: false,
         };
-        assert_eq!(FlowRecord::decode(&r.encode()), Some(r));
+        assert_eq!(FlowRecord::decode(&r.encode()), Some(r.clone()));
+        let link = FlowRecord { link: true, ..r };
+        assert_eq!(FlowRecord::decode(&link.encode()), Some(link));
     }
 
     #[test]
@@ -334,6 +364,7 @@ mod tests {
             "data:text/html,x",
         ] {
             let p = ProviderFacts {
+                link: false,
                 provider: "oidc:dev",
                 client_id: "c",
                 authorization_endpoint: endpoint,
@@ -344,6 +375,7 @@ mod tests {
         }
         assert_eq!(store.0.borrow().len(), 0);
         let loopback = ProviderFacts {
+            link: false,
             provider: "oidc:dev",
             client_id: "c",
             authorization_endpoint: "http://127.0.0.1:9400/auth",

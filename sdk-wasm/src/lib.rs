@@ -25,6 +25,8 @@ pub mod machine;
 pub mod secure_url;
 pub mod session;
 
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 /// The module's allocator: `lol_alloc`'s free list behind a spin lock (safe to construct; the
 /// lock is never contended in a single-threaded page).

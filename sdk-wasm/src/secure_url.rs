@@ -17,22 +17,22 @@ pub fn is_secure_or_loopback(url: &str) -> bool {
     if url.bytes().any(|b| b <= b' ' || b == b'\\' || b == 0x7f) {
         return false;
     }
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return false;
+    let url = url.to_ascii_lowercase();
+    let (https, rest) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (true, rest),
+        (None, Some(rest)) => (false, rest),
+        (None, None) => return false,
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
-        return false;
-    }
-    let Some(host) = host_of(authority) else {
-        return false;
-    };
-    if scheme.eq_ignore_ascii_case("https") {
-        !host.is_empty()
-    } else if scheme.eq_ignore_ascii_case("http") {
-        LOOPBACK.iter().any(|l| host.eq_ignore_ascii_case(l))
-    } else {
-        false
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let authority = rest.get(..end).unwrap_or_default();
+    match host_of(authority) {
+        _ if authority.contains('@') => false,
+        Some(host) if https => !host.is_empty(),
+        Some(host) => LOOPBACK.contains(&host),
+        None => false,
     }
 }
 
@@ -40,8 +40,8 @@ pub fn is_secure_or_loopback(url: &str) -> bool {
 /// digits or the brackets do not close.
 fn host_of(authority: &str) -> Option<&str> {
     let (host, port) = if authority.starts_with('[') {
-        let end = authority.find(']')? + 1;
-        let (host, after) = authority.split_at_checked(end)?;
+        let (inside, after) = authority.split_once(']')?;
+        let host = authority.get(..inside.len() + 1)?;
         match after.strip_prefix(':') {
             Some(port) => (host, Some(port)),
             None if after.is_empty() => (host, None),

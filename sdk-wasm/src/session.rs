@@ -51,6 +51,9 @@ pub struct Session<U> {
     pub expires_at: u64,
     /// Local receipt time, ms since the epoch on the device's clock.
     pub received_at: u64,
+    /// Refreshes since the sign-in: orders the sessions tabs hand each other without trusting
+    /// any clock (a clock set back must not make a newer session look older).
+    pub generation: u64,
     pub user: U,
 }
 
@@ -111,6 +114,7 @@ mod tests {
             expires_in,
             expires_at: 0,
             received_at,
+            generation: 0,
             user: (),
         }
     }

@@ -25,7 +25,7 @@ mod refresh;
 
 use crate::error::{codes, SdkError};
 use crate::session::{RefreshToken, Session};
-use rand::RngCore;
+use rand_core::RngCore;
 
 /// How long a refresh request may take before it counts as failed (network error).
 pub const REFRESH_TIMEOUT_MS: u64 = 10_000;
@@ -93,7 +93,7 @@ pub enum Peer<U> {
     },
     /// A tab signed out (or its refresh was refused): every tab signs out.
     SignedOut,
-    /// Without Web Locks: `tab` is about to refresh the session received at `gen`
+    /// Without Web Locks: `tab` is about to refresh the session of generation `gen`
     /// (`held`: it already is refreshing).
     Claim { tab: u32, gen: u64, held: bool },
 }

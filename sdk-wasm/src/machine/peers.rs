@@ -18,7 +18,7 @@ impl<U: Clone> Machine<U> {
     }
 
     /// Adopts another tab's session when it is newer than ours: a sign-in always (also when
-    /// signed out here), a refresh only over an older session (never reviving a signed-out
+    /// signed out here), a refresh only over an older generation (never reviving a signed-out
     /// tab, never rolling a newer session back), a user update only for the same session.
     fn adopt_peer(&mut self, event: AuthEvent, session: Session<U>) {
         let adopt = match (&self.session, event) {
@@ -30,7 +30,7 @@ impl<U: Clone> Machine<U> {
             }
             (Some(current), _) => {
                 current.refresh_token != session.refresh_token
-                    && session.received_at >= current.received_at
+                    && session.generation > current.generation
             }
         };
         if !adopt {

@@ -5,7 +5,7 @@ use super::{PEER_WAIT_MS, REFRESH_TIMEOUT_MS, SETTLE_MS};
 use crate::backoff;
 use crate::error::{codes, SdkError};
 use crate::session::Session;
-use rand::RngCore;
+use rand_core::RngCore;
 
 impl<U: Clone> Machine<U> {
     pub(super) fn on_want(&mut self, id: u32, force: bool, now: u64) {
@@ -64,7 +64,7 @@ impl<U: Clone> Machine<U> {
                 self.out.push(Output::RequestLock { wait: false });
             }
             Coordination::Channel => {
-                let gen = session.received_at;
+                let gen = session.generation;
                 self.cycle = Cycle::Claiming {
                     until: now.saturating_add(CLAIM_MS),
                 };
@@ -205,7 +205,9 @@ impl<U: Clone> Machine<U> {
         }
     }
 
-    fn adopt_refreshed(&mut self, session: Session<U>, current: bool, now: u64) {
+    fn adopt_refreshed(&mut self, mut session: Session<U>, current: bool, now: u64) {
+        let previous = self.session.as_ref().map_or(0, |s| s.generation);
+        session.generation = previous.saturating_add(1);
         self.session = Some(session.clone());
         self.reset_backoff();
         self.out.push(Output::Persist(Some(session.clone())));
@@ -238,7 +240,7 @@ impl<U: Clone> Machine<U> {
     }
 
     pub(super) fn on_claim(&mut self, tab: u32, gen: u64, held: bool, now: u64) {
-        let ours = self.session.as_ref().map(|s| s.received_at);
+        let ours = self.session.as_ref().map(|s| s.generation);
         match self.cycle {
             Cycle::Claiming { .. }
                 if ours.is_some_and(|g| gen >= g) && (held || tab < self.tab) =>

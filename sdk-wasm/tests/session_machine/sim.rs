@@ -6,7 +6,7 @@
 use kith_sdk::error::SdkError;
 use kith_sdk::machine::{AuthEvent, Config, Input, Machine, Output, Peer, WaiterId};
 use kith_sdk::session::{RefreshToken, Session};
-use rand::RngCore;
+use rand_core::RngCore;
 use std::collections::{BTreeMap, VecDeque};
 
 pub type S = Session<String>;
@@ -27,7 +27,7 @@ impl RngCore for Rng {
     fn fill_bytes(&mut self, dest: &mut [u8]) {
         dest.iter_mut().for_each(|b| *b = self.next_u32() as u8);
     }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
         self.fill_bytes(dest);
         Ok(())
     }
@@ -180,6 +180,7 @@ impl Sim {
             expires_in: self.worker.lifetime_s,
             expires_at: self.now / 1000 + self.worker.lifetime_s,
             received_at,
+            generation: 0,
             user: "alice".into(),
         }
     }
@@ -379,7 +380,7 @@ impl Sim {
 }
 
 /// Convenience: a peer message built by hand (stale or forged broadcasts).
-pub fn peer_session(event: AuthEvent, token: &str, received_at: u64) -> Input<String> {
+pub fn peer_session(event: AuthEvent, token: &str, generation: u64) -> Input<String> {
     Input::Peer(Peer::Session {
         event,
         session: Session {
@@ -387,7 +388,8 @@ pub fn peer_session(event: AuthEvent, token: &str, received_at: u64) -> Input<St
             refresh_token: RefreshToken::new(token.to_owned()),
             expires_in: 3600,
             expires_at: 0,
-            received_at,
+            received_at: T0,
+            generation,
             user: "mallory".into(),
         },
     })

@@ -154,21 +154,48 @@ fn a_stale_refresh_broadcast_does_not_roll_back_a_newer_session() {
     let mut sim = Sim::new();
     let a = sim.open(cfg(None), 0);
     sim.sign_in(a);
-    let old = sim.local(a) - 1;
-    sim.feed(a, peer_session(AuthEvent::TokenRefreshed, "rt-old", old));
-    assert_eq!(sim.tokens()[a].as_deref(), Some("rt-1"));
-    assert_eq!(sim.count(a, AuthEvent::TokenRefreshed), 0);
+    sim.want(a, true);
+    sim.run(1_000);
+    sim.want(a, true);
+    sim.run(1_000);
+    assert_eq!(sim.tabs[a].m.stored().unwrap().generation, 2);
+    // A broadcast of the first refresh arrives late.
+    sim.feed(a, peer_session(AuthEvent::TokenRefreshed, "rt-2", 1));
+    assert_eq!(sim.tokens()[a].as_deref(), Some("rt-3"));
+    assert_eq!(sim.count(a, AuthEvent::TokenRefreshed), 2);
+}
+
+#[test]
+fn after_the_clock_is_set_back_the_tabs_refresh_once_and_adopt_the_older_looking_session() {
+    let mut sim = Sim::new();
+    let a = sim.open(cfg(None), 0);
+    sim.sign_in(a);
+    let b = sim.open(cfg(None), 0);
+    // The device clock goes back an hour: every stored session now seems to come from the
+    // future, and the refreshed one looks older than the one it replaces.
+    for tab in [a, b] {
+        sim.tabs[tab].skew = -3_600_000;
+        sim.feed(tab, Input::Visible(true));
+    }
+    sim.run(1_000);
+    assert_eq!(sim.worker.requests.len(), 1);
+    assert_eq!(sim.tokens(), vec![Some("rt-2".into()), Some("rt-2".into())]);
+    sim.run(3_000_000);
+    assert_eq!(sim.worker.requests.len(), 1);
+    assert_eq!(
+        sim.count(a, AuthEvent::SignedOut) + sim.count(b, AuthEvent::SignedOut),
+        0
+    );
 }
 
 #[test]
 fn a_refresh_broadcast_does_not_revive_a_signed_out_tab_but_a_sign_in_does() {
     let mut sim = Sim::new();
     let a = sim.open(cfg(None), 0);
-    let now = sim.local(a);
-    sim.feed(a, peer_session(AuthEvent::TokenRefreshed, "rt-x", now));
-    sim.feed(a, peer_session(AuthEvent::UserUpdated, "rt-x", now));
+    sim.feed(a, peer_session(AuthEvent::TokenRefreshed, "rt-x", 1));
+    sim.feed(a, peer_session(AuthEvent::UserUpdated, "rt-x", 1));
     assert_eq!(sim.tokens()[a], None);
-    sim.feed(a, peer_session(AuthEvent::SignedIn, "rt-y", now));
+    sim.feed(a, peer_session(AuthEvent::SignedIn, "rt-y", 0));
     assert_eq!(sim.tokens()[a].as_deref(), Some("rt-y"));
     assert_eq!(
         sim.tabs[a].events,
