@@ -39,9 +39,13 @@ function toKithError(e) {
 // https anywhere, plain http only on loopback: the Rust core applies the same rule again.
 const SECURE = /^(?:https:\/\/(?:[^\x00-\x20\x7f\\/?#@:[\]]+|\[[^\x00-\x20\x7f\\/?#@\]]*\])|http:\/\/(?:localhost|127\.0\.0\.1|\[::1\]))(?::\d{1,5})?(?:[/?#][^\x00-\x20\x7f\\]*)?$/i;
 
+function memory() {
+  const m = new Map();
+  return { memory: true, getItem: (k) => m.get(k) ?? null, setItem: (k, v) => void m.set(k, v), removeItem: (k) => void m.delete(k) };
+}
+
 /** Before the core has loaded: the stored session, only while its access token is live (the core's rule). */
 function peek(storage, key) {
-  if (storage === "memory") return null;
   let text;
   try {
     text = (typeof storage === "object" ? storage : globalThis[storage === "session" ? "sessionStorage" : "localStorage"])?.getItem(key);
@@ -76,12 +80,14 @@ export function createClient(options) {
     throw new KithError("invalid_request", "createClient: baseUrl must be an https URL (http only on localhost)");
   }
   if (typeof projectId !== "string" || !projectId) throw new KithError("invalid_request", "createClient: projectId is required");
+  // "memory": this tab's own storage object (the core keeps nothing in JS itself).
+  const storage = auth.storage === "memory" ? memory() : auth.storage;
   const listeners = new Map(); // callback -> whether it has had its INITIAL_SESSION
   const emit = (event, session) => listeners.forEach((live, cb) => live && deliver(cb, event, session));
   let core, client, disposed;
   const ready = () => {
     if (disposed) return Promise.reject(new KithError("invalid_request", "the client was disposed"));
-    core ??= load().then(() => (client = new Client(baseUrl, projectId, auth.storage, auth.autoRefresh !== false, auth.refreshMarginSeconds, emit)));
+    core ??= load().then(() => (client = new Client(baseUrl, projectId, storage, auth.autoRefresh !== false, auth.refreshMarginSeconds, emit)));
     return core.catch((e) => {
       core = undefined;
       throw toKithError(e);
@@ -95,7 +101,7 @@ export function createClient(options) {
     signInWithSocial: api("signInWithSocial"),
     signInWithRedirect: api("signInWithRedirect"),
     handleRedirectCallback: api("handleRedirectCallback"),
-    getSession: () => (client ? client.session() : peek(auth.storage ?? "local", `kith.session.${projectId}`)),
+    getSession: () => (client ? client.session() : peek(storage ?? "local", `kith.session.${projectId}`)),
     getAccessToken: api("getAccessToken"),
     refreshSession: api("refreshSession"),
     signOut: api("signOut"),

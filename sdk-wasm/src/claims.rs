@@ -2,7 +2,7 @@
 //! a move there changes this file only).
 
 pub use kith_claims::idtoken::sha256_hex;
-pub use kith_claims::oauth::{authorization_url, form_decode, AuthorizationRequest};
+pub use kith_claims::oauth::{authorization_url, AuthorizationRequest};
 pub use kith_claims::pkce::{random_token, PkceVerifier};
 
 /// Percent-encoding of a path segment (the provider in `/api/auth/identities/{provider}`).

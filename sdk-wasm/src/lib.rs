@@ -6,7 +6,7 @@
 //!   timing from `expires_in` and the local receipt time, back-off with jitter, one refresh
 //!   across tabs, pauses while offline or hidden, revocation. Time and randomness are inputs.
 //! - [`flow`]: the redirect sign-in's one-time values (PKCE S256, state, nonce; single use,
-//!   10 minutes in sessionStorage) and [`callback`]: the redirect back.
+//!   10 minutes in sessionStorage).
 //! - [`secure_url`]: the SDK calls and navigates to https only (http on loopback).
 //! - `web` (wasm32 only): the browser ports — Web Storage or the app's storage object,
 //!   `fetch` (gloo-net), BroadcastChannel, Web Locks, timers, online and visibility events —
@@ -17,7 +17,6 @@
 #![forbid(unsafe_code)]
 
 pub mod backoff;
-pub mod callback;
 mod claims;
 pub mod error;
 pub mod flow;

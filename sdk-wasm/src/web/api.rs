@@ -6,8 +6,7 @@
 use super::convert::{get, get_str, read_session, required, session_js, stringify};
 use super::driver::Driver;
 use super::env;
-use super::storage::{Area, WebStorage};
-use crate::callback;
+use super::storage::SESSION_STORAGE;
 use crate::claims::form_encode;
 use crate::error::{codes, SdkError, SdkResult};
 use crate::flow::{self, ProviderFacts};
@@ -229,7 +228,7 @@ fn navigate(d: &Driver, plan: Redirect, answer: &JsValue) -> SdkResult<JsValue> 
     let configured = strings(&get(&facts, "scopes"));
     let text = |k| get_str(&facts, k).unwrap_or_default();
     let url = flow::begin(
-        &WebStorage(Area::Session),
+        &SESSION_STORAGE,
         &d.project_id,
         &ProviderFacts {
             link: plan.link,
@@ -258,13 +257,12 @@ pub fn callback_call(d: &Driver, url: Option<String>) -> SdkResult<Call> {
     let window = env::window()?;
     let here = window.location().href().unwrap_or_default();
     let url = url.unwrap_or_else(|| here.clone());
-    let cb = callback::parse(&url);
-    let store = WebStorage(Area::Session);
+    let cb = env::callback(&url)?;
+    let store = SESSION_STORAGE;
     let taken = flow::take(&store, &d.project_id, &cb.state, env::now_ms());
     if let (true, Ok(history)) = (url == here, window.history()) {
         let state = history.state().unwrap_or(JsValue::NULL);
-        let clean = callback::without_one_time(&here);
-        let _ = history.replace_state_with_url(&state, "", Some(&clean));
+        let _ = history.replace_state_with_url(&state, "", Some(&cb.cleaned));
     }
     let record = taken?;
     if let Some(error) = cb.error {

@@ -36,7 +36,7 @@ pub struct Driver {
     queue: RefCell<VecDeque<Input<JsValue>>>,
     running: Cell<bool>,
     disposed: Cell<bool>,
-    store: Box<dyn KeyValue>,
+    store: super::storage::Store,
     key: String,
     emit: Function,
     bus: Option<Bus>,
@@ -246,9 +246,9 @@ impl Driver {
                     bearer: false,
                     then: super::api::Then::Refresh(request),
                 };
-                wasm_bindgen_futures::spawn_local(async move {
-                    let _ = super::api::run(driver, call).await;
-                });
+                // The same future type as the app's calls (one instantiation of the async
+                // machinery); its promise always resolves (the answer goes to the machine).
+                drop(super::promise(super::api::run(driver, call)));
             }
             Output::Settle(id, result) => self.settle(id, result),
         }

@@ -118,3 +118,49 @@ pub fn listen(handler: &Function, add: bool) {
         }
     }
 }
+
+/// The parameters a provider sends back to the redirect page.
+pub struct Callback {
+    pub state: String,
+    pub code: Option<String>,
+    pub error: Option<String>,
+    pub error_description: String,
+    /// The same URL without the sign-in's one-time parameters.
+    pub cleaned: String,
+}
+
+/// The query parameters that belong to the sign-in and nothing else (RFC 6749 section 4.1.2,
+/// RFC 9207 `iss`, OIDC session management `session_state`). Leaving `code` and `state` in
+/// the address bar would put them in the history, bookmarks and the next `Referer`.
+const ONE_TIME: [&str; 7] = [
+    "code",
+    "state",
+    "iss",
+    "session_state",
+    "error",
+    "error_description",
+    "error_uri",
+];
+
+/// Reads a callback URL with the browser's own URL parser (the first of repeated parameters
+/// wins: a second `state` cannot override the first).
+pub fn callback(url: &str) -> SdkResult<Callback> {
+    let url = web_sys::Url::new(url)
+        .map_err(|_| SdkError::new(codes::INVALID_REQUEST, "the callback URL is not a URL"))?;
+    let query = url.search_params();
+    let read = |key| query.get(key);
+    let callback = Callback {
+        state: read("state").unwrap_or_default(),
+        code: read("code"),
+        error: read("error"),
+        error_description: read("error_description").unwrap_or_default(),
+        cleaned: String::new(),
+    };
+    for key in ONE_TIME {
+        query.delete(key);
+    }
+    Ok(Callback {
+        cleaned: url.href(),
+        ..callback
+    })
+}

@@ -35,7 +35,7 @@ fn bearer_call(method: &'static str, path: String, then: Then) -> api::Call {
     }
 }
 
-fn promise(work: impl Future<Output = SdkResult<JsValue>> + 'static) -> Promise {
+pub(crate) fn promise(work: impl Future<Output = SdkResult<JsValue>> + 'static) -> Promise {
     wasm_bindgen_futures::future_to_promise(
         async move { work.await.map_err(|e| convert::error_js(&e)) },
     )
