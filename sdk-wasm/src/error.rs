@@ -1,9 +1,8 @@
 //! The SDK's one error type. It crosses into JavaScript as a plain object
-//! `{code, message, status?, verification_token?}` (serde-wasm-bindgen) that `pkg/index.js`
-//! turns into a `KithError`. Codes are the Worker's (passed through unchanged) or the client
+//! `{code, message, status?, verification_token?}` that `pkg/index.js` turns into a
+//! `KithError`. Codes are the Worker's (passed through unchanged) or the client
 //! codes below; `pkg/index.d.ts` lists every one of them.
 
-use serde::Serialize;
 use std::fmt;
 
 /// The codes the SDK raises itself (server codes pass through unchanged).
@@ -35,18 +34,15 @@ pub mod codes {
 
 /// An error with a stable machine code. `Debug` prints the code and status only: a
 /// `verification_token` is a credential.
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SdkError {
     pub code: String,
     pub message: String,
     /// The HTTP status when the error came from the Worker.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// With `email_verification_required`: the token to complete `verifyEmail` with.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_token: Option<String>,
     /// A 429's `Retry-After`, in seconds: the least the SDK waits before trying again.
-    #[serde(skip)]
     pub retry_after_s: Option<u32>,
 }
 
