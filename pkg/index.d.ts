@@ -6,6 +6,7 @@ export type KithErrorCode =
   | "project_not_found"
   | "provider_not_enabled"
   | "invalid_request"
+  | "invalid_grant"
   | "invalid_social_login"
   | "email_verification_required"
   | "signup_disabled"

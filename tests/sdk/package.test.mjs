@@ -61,8 +61,9 @@ test("the error-code union is closed: one code per line, no open string", () => 
   assert.ok(lines.every((l) => /^  \| "[a-z_]+"$/.test(l)), union);
   const codes = lines.map((l) => l.slice(5, -1));
   for (const client of ["state_mismatch", "missing_code_verifier", "network_error", "storage_unavailable"]) assert.ok(codes.includes(client), client);
+  // The Worker's wire codes: `Variant => "code"` or, in its code table, `Variant => ("code", status)`.
   const worker = readFileSync(join(root, "edge-worker", "src", "error.rs"), "utf8");
-  const served = [.../fn code\(&self\)[\s\S]*?\n    \}/.exec(worker)[0].matchAll(/=> "([a-z_]+)"/g)].map((m) => m[1]);
+  const served = [...worker.matchAll(/=> \(?"([a-z_]+)"(?:, \d{3}\))?/g)].map((m) => m[1]);
   assert.ok(served.length > 15);
   assert.deepEqual(served.filter((c) => !codes.includes(c)), [], "every Worker code is in the union");
 });
