@@ -1,9 +1,8 @@
-/** Error codes the SDK can throw: the Worker's codes and the client's own. */
+/**
+ * Every error code the SDK can throw: the Kith Worker's codes (README "All error codes"), then
+ * the client's own. Closed: a code not listed here is never thrown.
+ */
 export type KithErrorCode =
-  | "state_mismatch"
-  | "missing_code_verifier"
-  | "network_error"
-  | "storage_unavailable"
   | "project_not_found"
   | "provider_not_enabled"
   | "invalid_request"
@@ -25,7 +24,11 @@ export type KithErrorCode =
   | "origin_not_allowed"
   | "not_found"
   | "method_not_allowed"
-  | "server_error";
+  | "server_error"
+  | "state_mismatch"
+  | "missing_code_verifier"
+  | "network_error"
+  | "storage_unavailable";
 
 /** Thrown by every failing call. */
 export declare class KithError extends Error {
@@ -67,8 +70,10 @@ export interface Session {
   expires_at: number;
   refresh_token: string;
   user: User;
-  /** Local receipt time, ms since the epoch (device clock). */
+  /** Local receipt time, ms since the epoch (device clock): the refresh is timed from it and `expires_in`. */
   received_at: number;
+  /** Refreshes since the sign-in: orders the sessions tabs hand each other without trusting a clock. */
+  generation: number;
 }
 
 /** Where the session is kept: a built-in Web Storage area, memory, or your own adapter. */
@@ -79,14 +84,14 @@ export type StorageOption =
   | { getItem(key: string): string | null; setItem(key: string, value: string): void; removeItem(key: string): void };
 
 export interface ClientOptions {
-  /** Origin of the Kith Worker, e.g. "https://auth.example.com". */
+  /** Origin of the Kith Worker, e.g. "https://auth.example.com": https (plain http only on localhost, 127.0.0.1, [::1]). */
   baseUrl: string;
   /** The project's id (a UUID). */
   projectId: string;
   projectUserAuth?: {
     /** Refresh the session ahead of expiry, one tab at a time (default true). */
     autoRefresh?: boolean;
-    /** Session storage (default "local"). */
+    /** Session storage (default "local", shared by the tabs; "session" and "memory" are this tab's own). */
     storage?: StorageOption;
     /** Seconds before expiry to refresh (default: a quarter of the lifetime, at most 60). */
     refreshMarginSeconds?: number;
@@ -110,7 +115,11 @@ export interface SignInWithSocialOptions {
   nonce?: string;
 }
 
-export type AuthChangeEvent = "SIGNED_IN" | "TOKEN_REFRESHED" | "SIGNED_OUT" | "USER_UPDATED";
+/**
+ * `INITIAL_SESSION` comes first, once per subscription, with the session at that moment (or
+ * null); the others follow every change, in every tab.
+ */
+export type AuthChangeEvent = "INITIAL_SESSION" | "SIGNED_IN" | "TOKEN_REFRESHED" | "SIGNED_OUT" | "USER_UPDATED";
 
 export interface ProviderToken {
   access_token: string;
@@ -118,20 +127,53 @@ export interface ProviderToken {
   scopes: string[];
 }
 
-export interface KithClient {
-  signInWithSocial(options: SignInWithSocialOptions): Promise<Session>;
-  signInWithRedirect(options: SignInWithRedirectOptions): Promise<void>;
-  handleRedirectCallback(): Promise<Session>;
-  getSession(): Session | null;
-  refreshSession(): Promise<Session>;
-  signOut(options?: { scope?: "local" | "global" }): Promise<void>;
-  onAuthStateChange(callback: (event: AuthChangeEvent, session: Session | null) => void): () => void;
-  getUser(): Promise<User>;
-  linkIdentity(options: SignInWithSocialOptions): Promise<User>;
-  unlinkIdentity(options: { provider: string }): Promise<User>;
-  getProviderToken(options: { provider: string }): Promise<ProviderToken>;
-  verifyEmail(options: { verification_token: string; code: string }): Promise<Session>;
-  createNonce(): Promise<{ nonce: string; hashedNonce: string }>;
+export interface LinkIdentityOptions {
+  provider: string;
+  /** With an id_token: linked at once. Without: the redirect flow, back to `redirectUri`. */
+  id_token?: string;
+  nonce?: string;
+  /** Where the provider sends the user back (default: this page, without its query). */
+  redirectUri?: string;
+  scopes?: string[];
 }
 
+export interface KithClient {
+  /** Signs in with a provider's id_token (Google One Tap, Sign in with Apple JS, native). */
+  signInWithSocial(options: SignInWithSocialOptions): Promise<Session>;
+  /** Starts a redirect sign-in (PKCE S256 + state + nonce) and navigates to the provider (https only). */
+  signInWithRedirect(options: SignInWithRedirectOptions): Promise<void>;
+  /** On the redirect page (or with the callback URL): checks the state once, exchanges the code. */
+  handleRedirectCallback(url?: string): Promise<Session>;
+  /** The session while its access token is live; null when signed out or expired (never an expired one). */
+  getSession(): Session | null;
+  /** A live access token: the current one, or a refreshed one (this tab's or the tab that refreshed). */
+  getAccessToken(): Promise<string>;
+  /** Refreshes now, one tab at a time; resolves to the new session, whichever tab got it. */
+  refreshSession(): Promise<Session>;
+  /** Signs out here and in every tab; `scope: "global"` ends every session of the user. */
+  signOut(options?: { scope?: "local" | "global" }): Promise<void>;
+  /** Calls `callback(event, session)`: INITIAL_SESSION first, then every change. Returns an unsubscribe. */
+  onAuthStateChange(callback: (event: AuthChangeEvent, session: Session | null) => void): () => void;
+  /** The signed-in user, fresh from the Worker (USER_UPDATED when it changed). */
+  getUser(): Promise<User>;
+  /** Links another provider account to the signed-in user: with an id_token, at once. */
+  linkIdentity(options: LinkIdentityOptions & { id_token: string }): Promise<User>;
+  /** Without an id_token: the redirect flow (navigates away; `handleRedirectCallback` completes it). */
+  linkIdentity(options: LinkIdentityOptions): Promise<User | void>;
+  /** Unlinks a provider from the signed-in user (never the last one: `last_identity`). */
+  unlinkIdentity(options: { provider: string }): Promise<User>;
+  /** The provider's own access token for the signed-in user. */
+  getProviderToken(options: { provider: string }): Promise<ProviderToken>;
+  /** Completes an email verification with the code the user received. */
+  verifyEmail(options: { verification_token: string; code: string }): Promise<Session>;
+  /** `{nonce, hashedNonce}` for One Tap / Sign in with Apple JS. */
+  createNonce(): Promise<{ nonce: string; hashedNonce: string }>;
+  /** Releases listeners, timers, the channel and the lock; the client does nothing afterwards. */
+  dispose(): void;
+}
+
+/** Creates a client. Synchronous; throws `invalid_request` for a baseUrl that is not https (http only on localhost). */
 export declare function createClient(options: ClientOptions): KithClient;
+
+/** Whether `e` is a KithError (also one thrown by another copy of this package). */
+export declare function isKithError(e: unknown): e is KithError;

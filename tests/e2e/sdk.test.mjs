@@ -60,7 +60,7 @@ test("signInWithSocial signs in with an id_token; a replay is refused as a KithE
   }, { token, nonce });
   assert.equal(result.email, "bob@example.com");
   assert.equal(result.stored, "bob@example.com");
-  assert.deepEqual(result.events, ["SIGNED_IN"]);
+  assert.deepEqual(result.events, ["INITIAL_SESSION", "SIGNED_IN"]);
   assert.deepEqual(result.replay, { code: "invalid_social_login", isKithError: true, isError: true, status: 401 });
   const nonceResult = await page.evaluate(async () => {
     const { nonce, hashedNonce } = await window.kith.createNonce();
@@ -128,7 +128,7 @@ test("a device clock three hours ahead causes no refresh storm", async () => {
   await page.evaluate(async ({ token, nonce }) => window.kith.signInWithSocial({ provider: "oidc:dev", id_token: token, nonce }), { token, nonce });
   await page.waitForTimeout(3000);
   assert.equal(refreshes.length - before, 0, "the schedule follows expires_in from the local receipt time, not the server's expires_at");
-  assert.deepEqual(await page.evaluate(() => window.kithEvents.map((e) => e[0])), ["SIGNED_IN"]);
+  assert.deepEqual(await page.evaluate(() => window.kithEvents.map((e) => e[0])), ["INITIAL_SESSION", "SIGNED_IN"]);
   await page.close();
 });
 

@@ -28,16 +28,49 @@ test("importing the package touches no browser global (SSR-safe) and the client 
   const kith = sdk.createClient({ baseUrl: "https://auth.example.com", projectId: "p" });
   const dts = readFileSync(join(root, "pkg", "index.d.ts"), "utf8");
   const iface = /export interface KithClient \{([\s\S]*?)\n\}/.exec(dts)[1];
-  const typed = [...iface.matchAll(/^\s+(\w+)\(/gm)].map((m) => m[1]).sort();
+  const typed = [...new Set([...iface.matchAll(/^\s+(\w+)\(/gm)].map((m) => m[1]))].sort();
   assert.deepEqual(Object.keys(kith).sort(), typed);
   assert.equal(kith.getSession(), null, "no storage on the server: no session, no crash");
+  const off = kith.onAuthStateChange(() => {});
+  assert.equal(typeof off, "function");
+  kith.dispose();
   const err = new sdk.KithError("state_mismatch", "x");
   assert.ok(err instanceof Error && err instanceof sdk.KithError && err.code === "state_mismatch");
+  assert.ok(sdk.isKithError(err) && !sdk.isKithError(new Error("x")) && !sdk.isKithError({ code: "x" }));
   assert.throws(() => sdk.createClient({ baseUrl: "nope", projectId: "p" }), (e) => e.code === "invalid_request");
 });
 
+test("createClient accepts https anywhere and plain http only on loopback (the core's rule)", async () => {
+  const { createClient } = await import(join(root, "pkg", "index.js"));
+  const ok = ["https://auth.example.com", "https://auth.example.com:8443/base/", "HTTPS://Auth.Example.com",
+    "http://localhost:8787", "http://127.0.0.1:8787/", "http://[::1]:8787"];
+  const refused = ["http://auth.example.com", "http://localhost.evil.example", "http://127.0.0.1.nip.io",
+    "http://evil.example\\@localhost/", "http://localhost@evil.example/", "https://user:pw@auth.example.com",
+    "javascript:alert(1)", "//auth.example.com", "ftp://auth.example.com", " https://auth.example.com",
+    "http://localhost:port", "http://127.1"];
+  for (const baseUrl of ok) assert.doesNotThrow(() => createClient({ baseUrl, projectId: "p" }).dispose(), baseUrl);
+  for (const baseUrl of refused) {
+    assert.throws(() => createClient({ baseUrl, projectId: "p" }), (e) => e.code === "invalid_request", baseUrl);
+  }
+});
+
+test("the error-code union is closed: one code per line, no open string", () => {
+  const dts = readFileSync(join(root, "pkg", "index.d.ts"), "utf8");
+  const union = /export type KithErrorCode =\n([\s\S]*?);/.exec(dts)[1];
+  const lines = union.split("\n");
+  assert.ok(lines.every((l) => /^  \| "[a-z_]+"$/.test(l)), union);
+  const codes = lines.map((l) => l.slice(5, -1));
+  for (const client of ["state_mismatch", "missing_code_verifier", "network_error", "storage_unavailable"]) assert.ok(codes.includes(client), client);
+  // The Worker's wire codes: `Variant => "code"` or, in its code table, `Variant => ("code", status)`.
+  const worker = readFileSync(join(root, "edge-worker", "src", "error.rs"), "utf8");
+  const served = [...worker.matchAll(/=> \(?"([a-z_]+)"(?:, \d{3}\))?/g)].map((m) => m[1]);
+  assert.ok(served.length > 15);
+  assert.deepEqual(served.filter((c) => !codes.includes(c)), [], "every Worker code is in the union");
+});
+
 test("the generated wasm-bindgen declarations match the snapshot", () => {
-  const generated = readFileSync(join(root, "pkg", "wasm", "kith_sdk.d.ts"), "utf8");
+  // Closure shims are named after a hash of their Rust type: the API is the rest.
+  const generated = readFileSync(join(root, "pkg", "wasm", "kith_sdk.d.ts"), "utf8").replace(/__invoke__h[0-9a-f]{16}/g, "__invoke__h…");
   const snapshot = readFileSync(join(root, "tests", "sdk", "kith_sdk.d.ts.snap"), "utf8");
   assert.equal(generated, snapshot, "the wasm API changed: review it, then copy pkg/wasm/kith_sdk.d.ts to tests/sdk/kith_sdk.d.ts.snap");
 });

@@ -5,48 +5,72 @@
 //! callback URL finds nothing and fails with `state_mismatch` before anything is sent.
 //! Storage is a port ([`KeyValue`]) so this logic is tested natively with [`MemoryStore`].
 
+use crate::claims::{
+    authorization_url, random_token, sha256_hex, AuthorizationRequest, PkceVerifier,
+};
 use crate::error::{codes, SdkError, SdkResult};
-use kith_claims::oauth::{authorization_url, random_token, AuthorizationRequest, PkceVerifier};
+use crate::secure_url::is_secure_or_loopback;
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// How long a started sign-in may take: 10 minutes.
-pub const FLOW_TTL_MS: f64 = 600_000.0;
+pub const FLOW_TTL_MS: u64 = 600_000;
 
-/// A string key-value store (sessionStorage, localStorage, memory).
+/// A string key-value store (sessionStorage, localStorage, the app's own storage object,
+/// memory). Every failure is `storage_unavailable`.
 pub trait KeyValue {
     fn get(&self, key: &str) -> SdkResult<Option<String>>;
     fn set(&self, key: &str, value: &str) -> SdkResult<()>;
     fn remove(&self, key: &str) -> SdkResult<()>;
 }
 
-/// In-memory [`KeyValue`] (tests, and the `memory` storage option).
+/// In-memory [`KeyValue`] (tests, and the `memory` storage option). A list, not a hash map:
+/// it holds a handful of keys, and a `HashMap` would bring SipHash into the module.
 #[derive(Default)]
-pub struct MemoryStore(RefCell<HashMap<String, String>>);
+pub struct MemoryStore(RefCell<Vec<(String, String)>>);
 
 impl KeyValue for MemoryStore {
     fn get(&self, key: &str) -> SdkResult<Option<String>> {
-        Ok(self.0.borrow().get(key).cloned())
+        let entries = self.0.borrow();
+        Ok(entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone()))
     }
     fn set(&self, key: &str, value: &str) -> SdkResult<()> {
-        self.0.borrow_mut().insert(key.to_owned(), value.to_owned());
+        self.remove(key)?;
+        self.0.borrow_mut().push((key.to_owned(), value.to_owned()));
         Ok(())
     }
     fn remove(&self, key: &str) -> SdkResult<()> {
-        self.0.borrow_mut().remove(key);
+        self.0.borrow_mut().retain(|(k, _)| k != key);
         Ok(())
     }
 }
 
-/// What a started sign-in remembers until its callback.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a started sign-in remembers until its callback. `Debug` does not print the verifier.
+#[derive(Clone, PartialEq, Eq)]
 pub struct FlowRecord {
     pub provider: String,
     pub redirect_uri: String,
     pub code_verifier: Option<String>,
     pub nonce: String,
     pub created_at_ms: u64,
+    /// The flow links the provider to the signed-in user instead of signing in.
+    pub link: bool,
 }
+
+impl std::fmt::Debug for FlowRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlowRecord")
+            .field("provider", &self.provider)
+            .field("link", &self.link)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The first line of a stored record: the format version and the flow's purpose.
+const SIGN_IN: &str = "kith1";
+const LINK: &str = "kith1.link";
 
 impl FlowRecord {
     /// One line per field (none of them can hold a newline: provider names, a URL, base64url
@@ -55,7 +79,7 @@ impl FlowRecord {
         let verifier = self.code_verifier.as_deref().unwrap_or_default();
         let created = decimal(self.created_at_ms);
         [
-            "kith1",
+            if self.link { LINK } else { SIGN_IN },
             &self.provider,
             &self.redirect_uri,
             verifier,
@@ -67,9 +91,11 @@ impl FlowRecord {
 
     fn decode(text: &str) -> Option<Self> {
         let mut f = text.split('\n');
-        if f.next()? != "kith1" {
-            return None;
-        }
+        let link = match f.next()? {
+            SIGN_IN => false,
+            LINK => true,
+            _ => return None,
+        };
         let (provider, redirect_uri, verifier, nonce, created) =
             (f.next()?, f.next()?, f.next()?, f.next()?, f.next()?);
         if f.next().is_some() {
@@ -81,12 +107,15 @@ impl FlowRecord {
             code_verifier: (!verifier.is_empty()).then(|| verifier.to_owned()),
             nonce: nonce.to_owned(),
             created_at_ms: created.parse().ok()?,
+            link,
         })
     }
 }
 
 /// The public facts of a provider needed to build the authorization request.
 pub struct ProviderFacts<'a> {
+    /// Whether the flow links the provider to the signed-in user (else it signs in).
+    pub link: bool,
     pub provider: &'a str,
     pub client_id: &'a str,
     pub authorization_endpoint: &'a str,
@@ -113,15 +142,23 @@ fn flow_key(project_id: &str, state: &str) -> String {
 }
 
 /// Starts a sign-in: makes verifier, state and nonce from `random` (96 CSPRNG bytes), stores
-/// the record and returns the authorization URL to navigate to.
+/// the record and returns the authorization URL to navigate to. An authorization endpoint
+/// that is not https (http only on loopback) is refused before anything is stored: the SDK
+/// never sends the browser to a `javascript:` URL or the flow's values over plain http.
 pub fn begin(
     store: &dyn KeyValue,
     project_id: &str,
     provider: &ProviderFacts<'_>,
     redirect_uri: &str,
     random: &[u8; 96],
-    now_ms: f64,
+    now_ms: u64,
 ) -> SdkResult<String> {
+    if !is_secure_or_loopback(provider.authorization_endpoint) {
+        return Err(SdkError::new(
+            codes::INVALID_REQUEST,
+            "the provider's authorization endpoint is not an https URL",
+        ));
+    }
     let mut parts = random
         .chunks_exact(32)
         .filter_map(|c| <[u8; 32]>::try_from(c).ok());
@@ -149,7 +186,8 @@ pub fn begin(
         redirect_uri: redirect_uri.to_owned(),
         code_verifier: Some(verifier.secret().to_owned()),
         nonce,
-        created_at_ms: now_ms.max(0.0) as u64,
+        created_at_ms: now_ms,
+        link: provider.link,
     };
     if [provider.provider, redirect_uri]
         .iter()
@@ -170,7 +208,7 @@ pub fn take(
     store: &dyn KeyValue,
     project_id: &str,
     state: &str,
-    now_ms: f64,
+    now_ms: u64,
 ) -> SdkResult<FlowRecord> {
     let mismatch = |why: &str| SdkError::new(codes::STATE_MISMATCH, why);
     if state.is_empty() || state.len() > 128 {
@@ -183,134 +221,20 @@ pub fn take(
     store.remove(&key)?;
     let record =
         FlowRecord::decode(&raw).ok_or_else(|| mismatch("the stored sign-in is unreadable"))?;
-    if now_ms - record.created_at_ms as f64 > FLOW_TTL_MS {
+    if now_ms.saturating_sub(record.created_at_ms) > FLOW_TTL_MS {
         return Err(mismatch("the sign-in expired (10 minutes)"));
     }
     Ok(record)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const PID: &str = "p";
-
-    fn facts() -> (Vec<String>, &'static str) {
-        (
-            vec!["openid".to_owned(), "email".to_owned()],
-            "https://op.example/auth",
-        )
-    }
-
-    fn start(store: &MemoryStore, seed: u8, now: f64) -> String {
-        let (scopes, endpoint) = facts();
-        let p = ProviderFacts {
-            provider: "oidc:dev",
-            client_id: "c",
-            authorization_endpoint: endpoint,
-            scopes: &scopes,
-        };
-        let mut random = [0u8; 96];
-        random
-            .iter_mut()
-            .enumerate()
-            .for_each(|(i, b)| *b = seed.wrapping_add(i as u8));
-        let url = begin(store, PID, &p, "https://app/cb", &random, now).unwrap();
-        url.split("state=")
-            .nth(1)
-            .unwrap()
-            .split('&')
-            .next()
-            .unwrap()
-            .to_owned()
-    }
-
-    #[test]
-    fn authorization_url_carries_s256_challenge_and_the_stored_nonce() {
-        let store = MemoryStore::default();
-        let state = start(&store, 1, 0.0);
-        let record = take(&store, PID, &state, 1.0).unwrap();
-        assert_eq!(record.provider, "oidc:dev");
-        assert_eq!(record.code_verifier.map(|v| v.len()), Some(43));
-    }
-
-    #[test]
-    fn a_flow_is_single_use() {
-        let store = MemoryStore::default();
-        let state = start(&store, 2, 0.0);
-        assert!(take(&store, PID, &state, 1.0).is_ok());
-        assert_eq!(
-            take(&store, PID, &state, 2.0).unwrap_err().code,
-            codes::STATE_MISMATCH
-        );
-    }
-
-    #[test]
-    fn an_unknown_state_is_a_state_mismatch() {
-        let store = MemoryStore::default();
-        start(&store, 3, 0.0);
-        assert_eq!(
-            take(&store, PID, "forged", 1.0).unwrap_err().code,
-            codes::STATE_MISMATCH
-        );
-        assert_eq!(
-            take(&store, PID, "", 1.0).unwrap_err().code,
-            codes::STATE_MISMATCH
-        );
-    }
-
-    #[test]
-    fn a_flow_expires_after_ten_minutes() {
-        let store = MemoryStore::default();
-        let state = start(&store, 4, 1_000.0);
-        assert_eq!(
-            take(&store, PID, &state, 1_000.0 + FLOW_TTL_MS + 1.0)
-                .unwrap_err()
-                .code,
-            codes::STATE_MISMATCH
-        );
-        // ...and is gone afterwards.
-        assert_eq!(store.0.borrow().len(), 0);
-    }
-
-    #[test]
-    fn a_tampered_or_foreign_record_is_a_state_mismatch() {
-        let store = MemoryStore::default();
-        store
-            .set(&flow_key(PID, "s"), "{\"provider\":\"x\"}")
-            .unwrap();
-        assert_eq!(
-            take(&store, PID, "s", 1.0).unwrap_err().code,
-            codes::STATE_MISMATCH
-        );
-        store
-            .set(&flow_key(PID, "t"), "kith1\na\nb\nc\nd\nnot-a-number")
-            .unwrap();
-        assert_eq!(
-            take(&store, PID, "t", 1.0).unwrap_err().code,
-            codes::STATE_MISMATCH
-        );
-    }
-
-    #[test]
-    fn a_record_survives_its_encoding() {
-        let r = FlowRecord {
-            provider: "oidc:dev".into(),
-            redirect_uri: "https://a/b?c=d".into(),
-            code_verifier: Some("v".into()),
-            nonce: "n".into(),
-            created_at_ms: 42,
-        };
-        assert_eq!(FlowRecord::decode(&r.encode()), Some(r));
-    }
-
-    #[test]
-    fn flows_of_another_project_are_not_found() {
-        let store = MemoryStore::default();
-        let state = start(&store, 5, 0.0);
-        assert_eq!(
-            take(&store, "other", &state, 1.0).unwrap_err().code,
-            codes::STATE_MISMATCH
-        );
-    }
+/// A nonce for flows where the app hands it to the provider itself (Google One Tap, Sign in
+/// with Apple JS): the raw nonce (32 CSPRNG bytes, base64url) to send to Kith, and its
+/// lowercase hex SHA-256 for providers that want it hashed.
+pub fn nonce_pair(random: &[u8; 32]) -> (String, String) {
+    let raw = random_token(random);
+    let hashed = sha256_hex(&raw);
+    (raw, hashed)
 }
+
+#[cfg(test)]
+mod tests;

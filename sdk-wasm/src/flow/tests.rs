@@ -1,0 +1,166 @@
+use super::*;
+
+const PID: &str = "p";
+
+fn facts() -> (Vec<String>, &'static str) {
+    (
+        vec!["openid".to_owned(), "email".to_owned()],
+        "https://op.example/auth",
+    )
+}
+
+fn start(store: &MemoryStore, seed: u8, now: u64) -> String {
+    let (scopes, endpoint) = facts();
+    let p = ProviderFacts {
+        link: false,
+        provider: "oidc:dev",
+        client_id: "c",
+        authorization_endpoint: endpoint,
+        scopes: &scopes,
+    };
+    let mut random = [0u8; 96];
+    random
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, b)| *b = seed.wrapping_add(i as u8));
+    let url = begin(store, PID, &p, "https://app/cb", &random, now).unwrap();
+    url.split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn authorization_url_carries_s256_challenge_and_the_stored_nonce() {
+    let store = MemoryStore::default();
+    let state = start(&store, 1, 0);
+    let record = take(&store, PID, &state, 1).unwrap();
+    assert_eq!(record.provider, "oidc:dev");
+    assert_eq!(record.code_verifier.map(|v| v.len()), Some(43));
+}
+
+#[test]
+fn a_flow_is_single_use() {
+    let store = MemoryStore::default();
+    let state = start(&store, 2, 0);
+    assert!(take(&store, PID, &state, 1).is_ok());
+    assert_eq!(
+        take(&store, PID, &state, 2).unwrap_err().code,
+        codes::STATE_MISMATCH
+    );
+}
+
+#[test]
+fn an_unknown_state_is_a_state_mismatch() {
+    let store = MemoryStore::default();
+    start(&store, 3, 0);
+    assert_eq!(
+        take(&store, PID, "forged", 1).unwrap_err().code,
+        codes::STATE_MISMATCH
+    );
+    assert_eq!(
+        take(&store, PID, "", 1).unwrap_err().code,
+        codes::STATE_MISMATCH
+    );
+}
+
+#[test]
+fn a_flow_expires_after_ten_minutes() {
+    let store = MemoryStore::default();
+    let state = start(&store, 4, 1_000);
+    assert_eq!(
+        take(&store, PID, &state, 1_000 + FLOW_TTL_MS + 1)
+            .unwrap_err()
+            .code,
+        codes::STATE_MISMATCH
+    );
+    // ...and is gone afterwards.
+    assert_eq!(store.0.borrow().len(), 0);
+}
+
+#[test]
+fn a_tampered_or_foreign_record_is_a_state_mismatch() {
+    let store = MemoryStore::default();
+    store
+        .set(&flow_key(PID, "s"), "{\"provider\":\"x\"}")
+        .unwrap();
+    assert_eq!(
+        take(&store, PID, "s", 1).unwrap_err().code,
+        codes::STATE_MISMATCH
+    );
+    store
+        .set(&flow_key(PID, "t"), "kith1\na\nb\nc\nd\nnot-a-number")
+        .unwrap();
+    assert_eq!(
+        take(&store, PID, "t", 1).unwrap_err().code,
+        codes::STATE_MISMATCH
+    );
+}
+
+#[test]
+fn a_record_survives_its_encoding() {
+    let r = FlowRecord {
+        provider: "oidc:dev".into(),
+        redirect_uri: "https://a/b?c=d".into(),
+        code_verifier: Some("v".into()),
+        nonce: "n".into(),
+        created_at_ms: 42,
+        link: false,
+    };
+    assert_eq!(FlowRecord::decode(&r.encode()), Some(r.clone()));
+    let link = FlowRecord { link: true, ..r };
+    assert_eq!(FlowRecord::decode(&link.encode()), Some(link));
+}
+
+#[test]
+fn a_plain_http_or_script_authorization_endpoint_is_refused_and_nothing_is_stored() {
+    let store = MemoryStore::default();
+    for endpoint in [
+        "http://op.example/auth",
+        "javascript:alert(document.cookie)",
+        "data:text/html,x",
+    ] {
+        let p = ProviderFacts {
+            link: false,
+            provider: "oidc:dev",
+            client_id: "c",
+            authorization_endpoint: endpoint,
+            scopes: &[],
+        };
+        let err = begin(&store, PID, &p, "https://app/cb", &[7; 96], 0).unwrap_err();
+        assert_eq!(err.code, codes::INVALID_REQUEST, "{endpoint}");
+    }
+    assert_eq!(store.0.borrow().len(), 0);
+    let loopback = ProviderFacts {
+        link: false,
+        provider: "oidc:dev",
+        client_id: "c",
+        authorization_endpoint: "http://127.0.0.1:9400/auth",
+        scopes: &[],
+    };
+    assert!(begin(&store, PID, &loopback, "http://127.0.0.1/", &[7; 96], 0).is_ok());
+}
+
+#[test]
+fn a_nonce_pair_is_the_raw_nonce_and_its_hex_sha256() {
+    let (raw, hashed) = nonce_pair(&[0; 32]);
+    assert_eq!(raw, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    // printf 'AAA…A' (43 characters) | sha256sum
+    assert_eq!(
+        hashed,
+        "0f007385b6f9d4b7eeb2748605afe1a984a0a3bfa3f014d09e2a784ce9e5cd1a"
+    );
+}
+
+#[test]
+fn flows_of_another_project_are_not_found() {
+    let store = MemoryStore::default();
+    let state = start(&store, 5, 0);
+    assert_eq!(
+        take(&store, "other", &state, 1).unwrap_err().code,
+        codes::STATE_MISMATCH
+    );
+}

@@ -1,0 +1,314 @@
+//! The client's calls, each a short sequence over the driver's ports (CONTRACT "JS API").
+//!
+//! Most calls are one request to the Worker: they are described by a [`Call`] and run by one
+//! async function, so the module carries one state machine for them instead of one each.
+
+use super::convert::{get, get_str, read_session, required, session_js, stringify};
+use super::driver::Driver;
+use super::env;
+use super::storage::SESSION_STORAGE;
+use crate::claims::form_encode;
+use crate::error::{codes, SdkError, SdkResult};
+use crate::flow::{self, ProviderFacts};
+use crate::machine::Input;
+use js_sys::{Array, Object, Reflect};
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+
+/// A flat JSON object of strings (absent values left out), as text.
+pub fn json_body(fields: &[(&str, Option<&str>)]) -> Option<String> {
+    let obj = Object::new();
+    for (key, value) in fields {
+        if let Some(value) = value {
+            let _ = Reflect::set(&obj, &(*key).into(), &(*value).into());
+        }
+    }
+    Some(stringify(&obj))
+}
+
+pub fn not_a_session() -> SdkError {
+    SdkError::new(codes::NETWORK_ERROR, "the answer is not a session")
+}
+
+fn not_signed_in() -> SdkError {
+    SdkError::new(codes::INVALID_TOKEN, "not signed in")
+}
+
+/// What to do with the Worker's answer.
+pub enum Then {
+    /// It is a session of this tab's sign-in.
+    SignIn,
+    /// It is the user: update the session's.
+    User,
+    /// It is the user after linking by redirect: answer with the (updated) session.
+    Linked,
+    /// Hand it to the app as it is.
+    Answer,
+    /// It is the provider list: start the redirect flow and navigate.
+    Redirect(Redirect),
+    /// Sign out here and in every tab (also when the Worker no longer knows the session).
+    SignOut,
+    /// It is the refreshed session the machine asked for with this request id.
+    Refresh(u32),
+}
+
+/// A redirect flow about to start.
+pub struct Redirect {
+    provider: String,
+    redirect_uri: String,
+    scopes: Vec<String>,
+    link: bool,
+}
+
+/// One request to the Worker.
+pub struct Call {
+    pub method: &'static str,
+    pub path: String,
+    pub body: Option<String>,
+    /// Sent with a live access token (refreshed first if need be).
+    pub bearer: bool,
+    pub then: Then,
+}
+
+/// Keeps a session this tab obtained: stored first (a sign-in that cannot be stored fails as a
+/// whole), then handed to the machine (events, other tabs).
+fn signed_in(d: &Rc<Driver>, answer: &JsValue) -> SdkResult<JsValue> {
+    let session = read_session(answer, env::now_ms()).ok_or_else(not_a_session)?;
+    d.save(Some(&session))?;
+    let out = session_js(&session);
+    d.feed(Input::SignedIn(session));
+    Ok(out)
+}
+
+/// Runs a call: the one async function of the SDK (a live access token if needed, then the
+/// request), everything else is synchronous.
+pub async fn run(d: Rc<Driver>, call: Call) -> SdkResult<JsValue> {
+    let mut bearer = None;
+    if call.bearer {
+        let token = JsFuture::from(d.want(false, true)).await;
+        match token.map(|t| t.as_string()) {
+            Ok(Some(token)) => bearer = Some(token),
+            Ok(None) => return then(&d, call.then, Err(not_signed_in())),
+            Err(e) => return then(&d, call.then, Err(super::convert::error_from_js(&e))),
+        }
+    }
+    let answer = d
+        .worker
+        .call(call.method, &call.path, call.body, bearer)
+        .await;
+    then(&d, call.then, answer)
+}
+
+#[inline(never)]
+fn then(d: &Rc<Driver>, then: Then, answer: SdkResult<JsValue>) -> SdkResult<JsValue> {
+    let answer = match (then, answer) {
+        (Then::Refresh(request), answer) => {
+            let now = env::now_ms();
+            let result = answer.and_then(|v| read_session(&v, now).ok_or_else(not_a_session));
+            d.feed(Input::Answer { request, result });
+            return Ok(JsValue::UNDEFINED);
+        }
+        (Then::SignOut, Err(e)) if !e.ends_session() => return Err(e),
+        (Then::SignOut, _) => {
+            d.feed(Input::SignOut);
+            return Ok(JsValue::UNDEFINED);
+        }
+        (then, answer) => (then, answer?),
+    };
+    match answer {
+        (Then::SignIn, answer) => signed_in(d, &answer),
+        (Then::User | Then::Linked, user) => {
+            let linked = matches!(answer.0, Then::Linked);
+            let stale = d
+                .stored()
+                .is_some_and(|s| stringify(&s.user) != stringify(&user));
+            if stale && user.is_object() {
+                d.feed(Input::UserUpdated(user.clone()));
+            }
+            match linked {
+                true => d.stored().map(|s| session_js(&s)).ok_or_else(not_signed_in),
+                false => Ok(user),
+            }
+        }
+        (Then::Redirect(plan), providers) => navigate(d, plan, &providers),
+        (_, answer) => Ok(answer),
+    }
+}
+
+/// `signInWithSocial` / `linkIdentity` with an id_token: CONTRACT's id_token form.
+pub fn id_token_call(o: &JsValue, path: &str, then: Then, bearer: bool) -> SdkResult<Call> {
+    let (provider, id_token) = (required(o, "provider")?, required(o, "id_token")?);
+    let nonce = get_str(o, "nonce").filter(|n| !n.is_empty());
+    let fields = [
+        ("provider", Some(provider.as_str())),
+        ("id_token", Some(id_token.as_str())),
+        ("nonce", nonce.as_deref()),
+    ];
+    Ok(Call {
+        method: "POST",
+        path: path.into(),
+        body: json_body(&fields),
+        bearer,
+        then,
+    })
+}
+
+/// `/api/auth/identities/{provider}{suffix}`.
+pub fn identity_path(o: &JsValue, suffix: &str) -> SdkResult<String> {
+    let provider = form_encode(&required(o, "provider")?);
+    Ok(["/api/auth/identities/", &provider, suffix].concat())
+}
+
+/// The strings of an array (anything else: none). `Array.from` throws on `undefined`.
+fn strings(v: &JsValue) -> Vec<String> {
+    match Array::is_array(v) {
+        true => Array::from(v)
+            .iter()
+            .filter_map(|s| s.as_string())
+            .collect(),
+        false => Vec::new(),
+    }
+}
+
+/// `verifyEmail({verification_token, code})`: the session it completes.
+pub fn verify_email_call(o: &JsValue) -> SdkResult<Call> {
+    let (token, code) = (required(o, "verification_token")?, required(o, "code")?);
+    let fields = [
+        ("verification_token", Some(token.as_str())),
+        ("code", Some(code.as_str())),
+    ];
+    Ok(Call {
+        method: "POST",
+        path: "/api/auth/verify-email".into(),
+        body: json_body(&fields),
+        bearer: false,
+        then: Then::SignIn,
+    })
+}
+
+/// A redirect flow (sign-in, or linking when `link`) starts with the provider list.
+pub fn redirect_call(o: &JsValue, link: bool) -> SdkResult<Call> {
+    let provider = required(o, "provider")?;
+    let redirect_uri = match (get_str(o, "redirectUri"), link) {
+        (Some(uri), _) => uri,
+        // Linking comes back to the page it started on.
+        (None, true) => {
+            let location = env::window()?.location();
+            let origin = location.origin().unwrap_or_default();
+            [origin.as_str(), &location.pathname().unwrap_or_default()].concat()
+        }
+        (None, false) => required(o, "redirectUri")?,
+    };
+    let plan = Redirect {
+        provider,
+        redirect_uri,
+        scopes: strings(&get(o, "scopes")),
+        link,
+    };
+    Ok(Call {
+        method: "GET",
+        path: "/api/auth/providers".into(),
+        body: None,
+        bearer: false,
+        then: Then::Redirect(plan),
+    })
+}
+
+/// One-time values into sessionStorage, then the browser goes to the provider (https only).
+fn navigate(d: &Driver, plan: Redirect, answer: &JsValue) -> SdkResult<JsValue> {
+    let wanted = Some(plan.provider.as_str());
+    let providers = get(answer, "providers");
+    let list = Array::is_array(&providers).then(|| Array::from(&providers));
+    let facts = list
+        .iter()
+        .flat_map(|l| l.iter())
+        .find(|p| get_str(p, "provider").as_deref() == wanted)
+        .ok_or_else(|| SdkError::new(codes::PROVIDER_NOT_ENABLED, "provider not enabled"))?;
+    let configured = strings(&get(&facts, "scopes"));
+    let text = |k| get_str(&facts, k).unwrap_or_default();
+    let url = flow::begin(
+        &SESSION_STORAGE,
+        &d.project_id,
+        &ProviderFacts {
+            link: plan.link,
+            provider: &plan.provider,
+            client_id: &text("client_id"),
+            authorization_endpoint: &text("authorization_endpoint"),
+            scopes: if plan.scopes.is_empty() {
+                &configured
+            } else {
+                &plan.scopes
+            },
+        },
+        &plan.redirect_uri,
+        &env::random_bytes()?,
+        env::now_ms(),
+    )?;
+    let refused = |_| SdkError::new(codes::INVALID_REQUEST, "navigation refused");
+    env::window()?.location().assign(&url).map_err(refused)?;
+    Ok(JsValue::UNDEFINED)
+}
+
+/// On the page the provider sent the user back to: the flow's record is taken (single use)
+/// before anything else and the one-time parameters leave the address bar; then the code is
+/// exchanged (signing in, or linking the provider to the signed-in user).
+pub fn callback_call(d: &Driver, url: Option<String>) -> SdkResult<Call> {
+    let window = env::window()?;
+    let here = window.location().href().unwrap_or_default();
+    let url = url.unwrap_or_else(|| here.clone());
+    let cb = env::callback(&url)?;
+    let store = SESSION_STORAGE;
+    let taken = flow::take(&store, &d.project_id, &cb.state, env::now_ms());
+    if let (true, Ok(history)) = (url == here, window.history()) {
+        let state = history.state().unwrap_or(JsValue::NULL);
+        let _ = history.replace_state_with_url(&state, "", Some(&cb.cleaned));
+    }
+    let record = taken?;
+    if let Some(error) = cb.error {
+        let why = ["the provider refused: ", &error, " ", &cb.error_description].concat();
+        return Err(SdkError::new(codes::INVALID_SOCIAL_LOGIN, why));
+    }
+    let no_code = || SdkError::new(codes::INVALID_REQUEST, "the callback URL carries no code");
+    let code = cb.code.ok_or_else(no_code)?;
+    let verifier = record.code_verifier.as_deref().ok_or_else(|| {
+        SdkError::new(
+            codes::MISSING_CODE_VERIFIER,
+            "the sign-in has no PKCE verifier",
+        )
+    })?;
+    let fields = [
+        ("provider", Some(record.provider.as_str())),
+        ("code", Some(code.as_str())),
+        ("code_verifier", Some(verifier)),
+        ("redirect_uri", Some(record.redirect_uri.as_str())),
+        ("nonce", Some(record.nonce.as_str())),
+    ];
+    let (path, then) = match record.link {
+        false => ("/api/auth/login/social", Then::SignIn),
+        true => ("/api/auth/identities", Then::Linked),
+    };
+    Ok(Call {
+        method: "POST",
+        path: path.into(),
+        body: json_body(&fields),
+        bearer: record.link,
+        then,
+    })
+}
+
+/// Signs out here and in every tab; `global` ends every session of the user at the Worker.
+pub fn sign_out_call(scope: Option<String>) -> SdkResult<Call> {
+    let scope = scope.unwrap_or_else(|| "local".into());
+    if scope != "local" && scope != "global" {
+        let why = "scope must be \"local\" or \"global\"";
+        return Err(SdkError::new(codes::INVALID_REQUEST, why));
+    }
+    Ok(Call {
+        method: "POST",
+        path: "/api/auth/logout".into(),
+        body: json_body(&[("scope", Some(scope.as_str()))]),
+        bearer: true,
+        then: Then::SignOut,
+    })
+}

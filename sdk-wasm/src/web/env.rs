@@ -1,0 +1,166 @@
+//! The page around the SDK: clock, CSPRNG, one timer, online and visibility events.
+
+use crate::error::{codes, SdkError, SdkResult};
+use js_sys::Function;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(handle: &JsValue);
+}
+
+/// The device's clock in ms since the epoch (an integer: no float reaches the core).
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// Fills `bytes` from `crypto.getRandomValues`, the browser's CSPRNG.
+fn fill(bytes: &mut [u8]) -> SdkResult<()> {
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    crypto
+        .and_then(|c| c.get_random_values_with_u8_array(bytes).ok())
+        .map(drop)
+        .ok_or_else(|| {
+            SdkError::new(
+                codes::INVALID_REQUEST,
+                "crypto.getRandomValues is unavailable",
+            )
+        })
+}
+
+/// Random bytes (PKCE verifier, state, nonce, tab id).
+pub fn random_bytes<const N: usize>() -> SdkResult<[u8; N]> {
+    let mut bytes = [0u8; N];
+    fill(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// The session machine's randomness (back-off jitter): the browser's CSPRNG as a
+/// `rand_core::RngCore`. (Not getrandom's `js` backend: it carries a Node.js path —
+/// `require("crypto")`, `process.versions` — nine more imports for a module that runs in
+/// browsers only.) A failing CSPRNG leaves zeros: the jitter is then minimal, never a panic.
+pub struct BrowserRng;
+
+impl rand_core::RngCore for BrowserRng {
+    fn next_u32(&mut self) -> u32 {
+        u32::from_le_bytes(random_bytes().unwrap_or_default())
+    }
+    fn next_u64(&mut self) -> u64 {
+        u64::from_le_bytes(random_bytes().unwrap_or_default())
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        let _ = fill(dest);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        fill(dest).map_err(|_| rand_core::Error::from(core::num::NonZeroU32::MIN))
+    }
+}
+
+pub fn window() -> SdkResult<web_sys::Window> {
+    web_sys::window()
+        .ok_or_else(|| SdkError::new(codes::INVALID_REQUEST, "this call needs a browser window"))
+}
+
+/// `navigator.onLine` (true where unknown).
+pub fn online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// Whether the page is visible (true where unknown).
+pub fn visible() -> bool {
+    let document = web_sys::window().and_then(|w| w.document());
+    document.is_none_or(|d| d.visibility_state() != web_sys::VisibilityState::Hidden)
+}
+
+/// One re-armable timer calling the driver's event handler (with no event).
+#[derive(Default)]
+pub struct Timer(RefCell<Option<JsValue>>);
+
+impl Timer {
+    /// Fires `callback` once at `at` (device ms), replacing any earlier arming; `None` disarms.
+    pub fn arm(&self, callback: &Function, at: Option<u64>, now: u64) {
+        if let Some(handle) = self.0.borrow_mut().take() {
+            clear_timeout(&handle);
+        }
+        if let Some(at) = at {
+            // setTimeout takes at most 2^31-1 ms; a later deadline just re-arms on firing.
+            let delay = at.saturating_sub(now).min(0x7fff_ffff);
+            *self.0.borrow_mut() = Some(set_timeout(callback, delay as f64));
+        }
+    }
+}
+
+/// The page events the session machine listens to, on `window` and `document`.
+pub const EVENTS: [&str; 3] = ["online", "offline", "visibilitychange"];
+
+/// Adds (or, with `add: false`, removes) `handler` for [`EVENTS`].
+pub fn listen(handler: &Function, add: bool) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let document: Option<web_sys::EventTarget> = window.document().map(Into::into);
+    let window: web_sys::EventTarget = window.into();
+    for (i, event) in EVENTS.iter().enumerate() {
+        let target = if i < 2 {
+            Some(&window)
+        } else {
+            document.as_ref()
+        };
+        if let Some(target) = target {
+            let _ = match add {
+                true => target.add_event_listener_with_callback(event, handler),
+                false => target.remove_event_listener_with_callback(event, handler),
+            };
+        }
+    }
+}
+
+/// The parameters a provider sends back to the redirect page.
+pub struct Callback {
+    pub state: String,
+    pub code: Option<String>,
+    pub error: Option<String>,
+    pub error_description: String,
+    /// The same URL without the sign-in's one-time parameters.
+    pub cleaned: String,
+}
+
+/// The query parameters that belong to the sign-in and nothing else (RFC 6749 section 4.1.2,
+/// RFC 9207 `iss`, OIDC session management `session_state`). Leaving `code` and `state` in
+/// the address bar would put them in the history, bookmarks and the next `Referer`.
+const ONE_TIME: [&str; 7] = [
+    "code",
+    "state",
+    "iss",
+    "session_state",
+    "error",
+    "error_description",
+    "error_uri",
+];
+
+/// Reads a callback URL with the browser's own URL parser (the first of repeated parameters
+/// wins: a second `state` cannot override the first).
+pub fn callback(url: &str) -> SdkResult<Callback> {
+    let url = web_sys::Url::new(url)
+        .map_err(|_| SdkError::new(codes::INVALID_REQUEST, "the callback URL is not a URL"))?;
+    let query = url.search_params();
+    let read = |key| query.get(key);
+    let callback = Callback {
+        state: read("state").unwrap_or_default(),
+        code: read("code"),
+        error: read("error"),
+        error_description: read("error_description").unwrap_or_default(),
+        cleaned: String::new(),
+    };
+    for key in ONE_TIME {
+        query.delete(key);
+    }
+    Ok(Callback {
+        cleaned: url.href(),
+        ..callback
+    })
+}
