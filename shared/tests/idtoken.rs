@@ -440,3 +440,21 @@ fn rejects_header_embedded_keys_even_when_the_signature_matches_them() {
         ErrorCode::ForbiddenHeader
     );
 }
+
+/// kith-claims does **not** refuse high-S ES256 signatures (neither does WebCrypto): JOSE
+/// does not require low-S and ordinary signers (OpenSSL, Node, WebCrypto) emit high-S half
+/// the time. So the same signed token has two valid encodings, and single use is keyed on
+/// the signed payload by the Worker (`app/prove/id_token.rs`), never on the token string.
+#[test]
+fn accepts_the_high_s_twin_of_an_es256_signature_so_single_use_cannot_key_on_the_token() {
+    let token = es256(&claims());
+    let (input, sig) = token.rsplit_once('.').unwrap();
+    let sig = p256::ecdsa::Signature::from_slice(&b64::decode(sig).unwrap()).unwrap();
+    let (r, s) = sig.split_scalars();
+    let twin = p256::ecdsa::Signature::from_scalars(r, -s).unwrap();
+    let twin_token = format!("{input}.{}", b64::encode(twin.to_bytes()));
+    assert_ne!(twin_token, token);
+    let a = check(&token, &expect()).unwrap();
+    let b = check(&twin_token, &expect()).unwrap();
+    assert_eq!(a, b, "both encodings verify to the same claims");
+}

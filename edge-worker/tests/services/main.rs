@@ -12,6 +12,7 @@ mod codes;
 mod identities;
 mod linking;
 mod native;
+mod replay;
 mod secrets;
 mod sessions;
 mod storage;
