@@ -10,6 +10,7 @@
 
 mod codes;
 mod identities;
+mod jwks;
 mod linking;
 mod native;
 mod replay;

@@ -77,16 +77,19 @@ impl KeySource for HttpTwin {
             headers: vec![("accept", "application/json".to_owned())],
             body: String::new(),
         };
+        // As the real cache (`adapters/jwks.rs`): unreachable, any non-200 and a document
+        // that is not a key set are all `provider_unavailable`.
         let answer = self.send(&request).await?;
         match answer.status {
-            200 => JwkSet::parse(&answer.body)
-                .map_err(|e| ApiError::InvalidSocialLogin(format!("{jwks_uri}: {e}"))),
+            200 => JwkSet::parse(&answer.body).map_err(|e| {
+                ApiError::ProviderUnavailable(format!("invalid JWKS: {jwks_uri}: {e}"))
+            }),
             500.. => Err(ApiError::ProviderUnavailable(format!(
                 "{jwks_uri}: HTTP {}",
                 answer.status
             ))),
-            s => Err(ApiError::InvalidSocialLogin(format!(
-                "{jwks_uri}: HTTP {s}"
+            s => Err(ApiError::ProviderUnavailable(format!(
+                "invalid JWKS: {jwks_uri}: HTTP {s}"
             ))),
         }
     }
