@@ -11,7 +11,9 @@ mod common;
 
 use common::*;
 use kith_claims::b64;
-use kith_claims::id_token::{self, Expectations, IdTokenClaims, IssuerRule, NonceCheck, TypRule};
+use kith_claims::id_token::{
+    self, BoolClaim, Expectations, IdTokenClaims, IssuerRule, NonceCheck, TypRule,
+};
 use kith_claims::jose::{Alg, JwkSet, RustCryptoVerifier};
 use kith_claims::{ErrorCode, Verified};
 use serde_json::json;
@@ -45,7 +47,7 @@ fn accepts_valid_es256_and_rs256_tokens() {
     for t in [es256(&claims()), rs256(&claims())] {
         let v = check(&t, &expect()).expect("valid");
         assert_eq!(v.sub, "user-1");
-        assert_eq!(v.email_verified, Some(true));
+        assert_eq!(v.email_verified, Some(BoolClaim::Bool(true)));
     }
 }
 
@@ -272,9 +274,12 @@ fn rejects_unknown_kid_so_the_caller_can_refetch() {
 }
 
 #[test]
-fn accepts_apple_style_string_booleans_for_email_verified() {
+fn reads_apple_style_string_booleans_as_written_and_refuses_other_strings() {
     let t = es256(&with(claims(), "email_verified", json!("false")));
-    assert_eq!(check(&t, &expect()).unwrap().email_verified, Some(false));
+    assert_eq!(
+        check(&t, &expect()).unwrap().email_verified,
+        Some(BoolClaim::Text(false))
+    );
     let bad = es256(&with(claims(), "email_verified", json!("yes")));
     assert_eq!(
         check(&bad, &expect()).unwrap_err(),

@@ -10,7 +10,7 @@ mod common;
 
 use common::*;
 use kith_claims::id_token::{
-    self, IdTokenClaims, IssuerRule, TenantPolicy, MICROSOFT_CONSUMER_TENANT,
+    self, BoolClaim, IdTokenClaims, IssuerRule, TenantPolicy, MICROSOFT_CONSUMER_TENANT,
 };
 use kith_claims::jose::{Alg, RustCryptoVerifier};
 use kith_claims::providers::github::identity as github_identity;
@@ -168,7 +168,7 @@ fn apple_string_booleans_decide_email_trust() {
     )
     .unwrap();
     assert!(a.email_trusted(&v));
-    assert_eq!(v.is_private_email, Some(true));
+    assert_eq!(v.is_private_email, Some(BoolClaim::Text(true)));
     let v = run(
         &a,
         &with(c, "email_verified", json!("false")),

@@ -9,6 +9,7 @@
 )]
 
 mod codes;
+mod emails;
 mod identities;
 mod jwks;
 mod linking;

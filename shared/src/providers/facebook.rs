@@ -6,7 +6,7 @@ use super::profile::{EmailTrust, Endpoints, NonceStyle, ProviderProfile, Subject
 use super::{Identity, Protocol};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
-use crate::id_token::IssuerRule;
+use crate::id_token::{IssuerRule, StringBooleans};
 use crate::jose::Alg;
 use crate::oauth::{form_encode, ClientSecret, HttpRequest};
 use crate::verified::Verified;
@@ -24,6 +24,7 @@ impl ProviderProfile {
             algorithms: vec![Alg::Rs256],
             nonce: NonceStyle::Exact,
             email_trust: EmailTrust::ConfirmedByProvider,
+            string_booleans: StringBooleans::Refuse,
             subject: SubjectRule::Sub,
             endpoints: Endpoints {
                 authorization: "https://www.facebook.com/v19.0/dialog/oauth".to_owned(),

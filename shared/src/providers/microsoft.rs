@@ -5,7 +5,9 @@
 use super::profile::{EmailTrust, Endpoints, NonceStyle, ProviderProfile, SubjectRule};
 use super::Protocol;
 use crate::error::{Error, ErrorCode, Result};
-use crate::id_token::{guid_like, IssuerRule, TenantPolicy, MICROSOFT_CONSUMER_TENANT};
+use crate::id_token::{
+    guid_like, IssuerRule, StringBooleans, TenantPolicy, MICROSOFT_CONSUMER_TENANT,
+};
 use crate::jose::Alg;
 
 const BASE: &str = "https://login.microsoftonline.com";
@@ -24,6 +26,7 @@ impl ProviderProfile {
             algorithms: vec![Alg::Rs256],
             nonce: NonceStyle::Exact,
             email_trust: EmailTrust::MicrosoftXmsEdov,
+            string_booleans: StringBooleans::Refuse,
             subject: SubjectRule::TenantAndObjectId,
             endpoints: Endpoints {
                 authorization: format!("{BASE}/{tenant}/oauth2/v2.0/authorize"),
