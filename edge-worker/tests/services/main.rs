@@ -14,6 +14,7 @@ mod identities;
 mod jwks;
 mod linking;
 mod native;
+mod reasons;
 mod replay;
 mod secrets;
 mod sessions;

@@ -39,15 +39,36 @@ impl ProviderProfile {
     }
 }
 
+/// `allowed_tenants` as compared: trimmed and lower-cased (tenant ids are GUIDs, which
+/// Microsoft writes in lower case but admins paste in any case); anything not GUID-like is
+/// refused.
+pub fn normalize_tenants(allowed_tenants: &[String]) -> Result<Vec<String>> {
+    allowed_tenants
+        .iter()
+        .map(|t| {
+            let t = t.trim().to_ascii_lowercase();
+            if guid_like(&t) {
+                Ok(t)
+            } else {
+                Err(Error::new(
+                    ErrorCode::InvalidInput,
+                    "allowed_tenants must be tenant ids (GUIDs)",
+                ))
+            }
+        })
+        .collect()
+}
+
 /// The issuer rule of a tenant setting; anything but a GUID-like id or the three keywords
 /// is refused, so a tenant cannot rewrite the issuer or endpoint paths.
 fn issuer_rule(tenant: &str, allowed_tenants: &[String]) -> Result<IssuerRule> {
     let template = ISSUER_TEMPLATE.to_owned();
+    let allowed = normalize_tenants(allowed_tenants)?;
     let only = |fallback: TenantPolicy| {
-        if allowed_tenants.is_empty() {
+        if allowed.is_empty() {
             fallback
         } else {
-            TenantPolicy::Only(allowed_tenants.to_vec())
+            TenantPolicy::Only(allowed.clone())
         }
     };
     Ok(match tenant {
