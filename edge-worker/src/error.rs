@@ -182,6 +182,25 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The same error with every credential `request` carried taken out of its logged
+    /// reason (`kith_claims::oauth::HttpRequest::redact`): for failures of an outbound call,
+    /// whose reason may quote its URL, headers or body (a fetch error naming the full URL, a
+    /// token endpoint echoing the code). `http::wire` logs these reasons; none may hold a
+    /// token, code, verifier or secret.
+    #[must_use]
+    pub fn redacted(self, request: &kith_claims::oauth::HttpRequest) -> Self {
+        match self {
+            Self::InvalidSocialLogin(m) => Self::InvalidSocialLogin(request.redact(&m)),
+            Self::ProviderUnavailable(m) => Self::ProviderUnavailable(request.redact(&m)),
+            Self::InvalidToken(m) => Self::InvalidToken(request.redact(&m)),
+            Self::InvalidRequest(m) => Self::InvalidRequest(request.redact(&m)),
+            Self::Internal(m) => Self::Internal(request.redact(&m)),
+            other => other,
+        }
+    }
+}
+
 impl From<worker::Error> for ApiError {
     fn from(e: worker::Error) -> Self {
         match e {

@@ -17,6 +17,7 @@
 //! | [`oauth`] | authorization URL, code exchange, PKCE, form coding | RFC 6749, RFC 7636 |
 //! | [`jose`] | compact JWS, JWK sets, the verifier port, the JWKS cache policy | RFC 7515, 7517, 7518, 8725 |
 //! | [`url_policy`] | the one URL policy: https, or http on loopback | W3C Secure Contexts 3.1, RFC 9700 |
+//! | [`email`] | email normalization (ASCII case only) and which addresses may link | RFC 5321, 6531 |
 //! | [`b64`], [`hex`], [`error`] | canonical base64url, constant-time hex, the one error type | RFC 4648 |
 //!
 //! The flow for an id_token (OpenID Connect Core 1.0, section 3.1.3.7):
@@ -34,6 +35,7 @@
 #![forbid(unsafe_code)]
 
 pub mod b64;
+pub mod email;
 pub mod error;
 pub mod hex;
 pub mod id_token;

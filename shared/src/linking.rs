@@ -116,9 +116,13 @@ impl LinkingInput<'_> {
         let may_sign_up = o.sign_up_enabled && self.self_registration;
         // The OTP path only makes sense when the proven email will become an identifier.
         let otp = o.verify_email && o.use_email_as_identifier;
-        // Without use_email_as_identifier the email never links nor collides.
-        let email = self.email.filter(|_| o.use_email_as_identifier);
-        let owner = self.email_owner.filter(|_| o.use_email_as_identifier);
+        // Without use_email_as_identifier the email never links nor collides; nor does an
+        // address that is not an identifier (non-ASCII: `crate::email`), whatever the
+        // options, so the decision is the same as for no email at all.
+        let email = self
+            .email
+            .filter(|e| o.use_email_as_identifier && crate::email::is_identifier(e));
+        let owner = self.email_owner.filter(|_| email.is_some());
         match (email, owner) {
             (Some(_), Some(owner)) => {
                 if !o.allow_email_account_merge {

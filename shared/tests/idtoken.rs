@@ -11,7 +11,9 @@ mod common;
 
 use common::*;
 use kith_claims::b64;
-use kith_claims::id_token::{self, Expectations, IdTokenClaims, IssuerRule, NonceCheck, TypRule};
+use kith_claims::id_token::{
+    self, BoolClaim, Expectations, IdTokenClaims, IssuerRule, NonceCheck, TypRule,
+};
 use kith_claims::jose::{Alg, JwkSet, RustCryptoVerifier};
 use kith_claims::{ErrorCode, Verified};
 use serde_json::json;
@@ -45,7 +47,7 @@ fn accepts_valid_es256_and_rs256_tokens() {
     for t in [es256(&claims()), rs256(&claims())] {
         let v = check(&t, &expect()).expect("valid");
         assert_eq!(v.sub, "user-1");
-        assert_eq!(v.email_verified, Some(true));
+        assert_eq!(v.email_verified, Some(BoolClaim::Bool(true)));
     }
 }
 
@@ -272,9 +274,12 @@ fn rejects_unknown_kid_so_the_caller_can_refetch() {
 }
 
 #[test]
-fn accepts_apple_style_string_booleans_for_email_verified() {
+fn reads_apple_style_string_booleans_as_written_and_refuses_other_strings() {
     let t = es256(&with(claims(), "email_verified", json!("false")));
-    assert_eq!(check(&t, &expect()).unwrap().email_verified, Some(false));
+    assert_eq!(
+        check(&t, &expect()).unwrap().email_verified,
+        Some(BoolClaim::Text(false))
+    );
     let bad = es256(&with(claims(), "email_verified", json!("yes")));
     assert_eq!(
         check(&bad, &expect()).unwrap_err(),
@@ -439,4 +444,22 @@ fn rejects_header_embedded_keys_even_when_the_signature_matches_them() {
         check(&t, &expect()).unwrap_err(),
         ErrorCode::ForbiddenHeader
     );
+}
+
+/// kith-claims does **not** refuse high-S ES256 signatures (neither does WebCrypto): JOSE
+/// does not require low-S and ordinary signers (OpenSSL, Node, WebCrypto) emit high-S half
+/// the time. So the same signed token has two valid encodings, and single use is keyed on
+/// the signed payload by the Worker (`app/prove/id_token.rs`), never on the token string.
+#[test]
+fn accepts_the_high_s_twin_of_an_es256_signature_so_single_use_cannot_key_on_the_token() {
+    let token = es256(&claims());
+    let (input, sig) = token.rsplit_once('.').unwrap();
+    let sig = p256::ecdsa::Signature::from_slice(&b64::decode(sig).unwrap()).unwrap();
+    let (r, s) = sig.split_scalars();
+    let twin = p256::ecdsa::Signature::from_scalars(r, -s).unwrap();
+    let twin_token = format!("{input}.{}", b64::encode(twin.to_bytes()));
+    assert_ne!(twin_token, token);
+    let a = check(&token, &expect()).unwrap();
+    let b = check(&twin_token, &expect()).unwrap();
+    assert_eq!(a, b, "both encodings verify to the same claims");
 }

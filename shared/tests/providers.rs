@@ -10,7 +10,7 @@ mod common;
 
 use common::*;
 use kith_claims::id_token::{
-    self, IdTokenClaims, IssuerRule, TenantPolicy, MICROSOFT_CONSUMER_TENANT,
+    self, BoolClaim, IdTokenClaims, IssuerRule, TenantPolicy, MICROSOFT_CONSUMER_TENANT,
 };
 use kith_claims::jose::{Alg, RustCryptoVerifier};
 use kith_claims::providers::github::identity as github_identity;
@@ -168,7 +168,7 @@ fn apple_string_booleans_decide_email_trust() {
     )
     .unwrap();
     assert!(a.email_trusted(&v));
-    assert_eq!(v.is_private_email, Some(true));
+    assert_eq!(v.is_private_email, Some(BoolClaim::Text(true)));
     let v = run(
         &a,
         &with(c, "email_verified", json!("false")),
@@ -494,4 +494,45 @@ fn a_verified_value_can_be_derived_from_but_only_read() {
     assert_eq!(v.get().sub, "user-1");
     let subject: Verified<String> = v.map(|c| c.sub);
     assert_eq!(subject.as_str(), "user-1");
+}
+
+#[test]
+fn microsoft_allowed_tenants_compare_without_case_on_either_side() {
+    let upper = TID.to_ascii_uppercase();
+    let configured_upper = ProviderProfile::microsoft("common", &[format!(" {upper} ")]).unwrap();
+    assert!(run(&configured_upper, &ms(TID), Some("n-123")).is_ok());
+    let configured_lower = ProviderProfile::microsoft("organizations", &[TID.into()]).unwrap();
+    assert!(run(&configured_lower, &ms(&upper), Some("n-123")).is_ok());
+    // Another tenant is still another tenant, in any case.
+    let other = "11111111-2222-3333-4444-55555555AAAA";
+    assert_eq!(
+        run(&configured_upper, &ms(other), Some("n-123")).unwrap_err(),
+        ErrorCode::IssuerMismatch
+    );
+    // The issuer must still carry the token's own tid.
+    let mismatched = with(ms(TID), "tid", json!(upper));
+    assert_eq!(
+        run(&configured_upper, &mismatched, Some("n-123")).unwrap_err(),
+        ErrorCode::IssuerMismatch
+    );
+}
+
+#[test]
+fn microsoft_organizations_refuses_the_consumer_tenant_in_upper_case_too() {
+    let org = ProviderProfile::microsoft("organizations", &[]).unwrap();
+    let consumer = MICROSOFT_CONSUMER_TENANT.to_ascii_uppercase();
+    assert_eq!(
+        run(&org, &ms(&consumer), Some("n-123")).unwrap_err(),
+        ErrorCode::IssuerMismatch
+    );
+}
+
+#[test]
+fn microsoft_allowed_tenants_must_be_tenant_ids() {
+    for bad in ["contoso.com", "../evil", "", "72f988bf/../x"] {
+        assert!(
+            ProviderProfile::microsoft("common", &[bad.to_owned()]).is_err(),
+            "{bad:?}"
+        );
+    }
 }

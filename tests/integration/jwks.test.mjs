@@ -54,9 +54,14 @@ test("an unreachable JWKS host is 503 provider_unavailable", async () => {
   await f.assertRefusedWithoutWrites("oidc:nowhere", await f.signInAtOp("kith-es", "alice-unverified"), "provider_unavailable", 503);
 });
 
-test("a JWKS answer that is not a key set is refused as invalid_social_login, nothing written", async () => {
+test("a JWKS answer that is not a key set is 503 provider_unavailable, nothing written", async () => {
   await f.putProvider("oidc:broken", "kith-es", { jwks_uri: `${f.op.issuer}/.well-known/openid-configuration` });
-  await f.assertRefusedWithoutWrites("oidc:broken", await f.signInAtOp("kith-es", "alice-unverified"));
+  await f.assertRefusedWithoutWrites("oidc:broken", await f.signInAtOp("kith-es", "alice-unverified"), "provider_unavailable", 503);
+});
+
+test("a JWKS answer that is a 4xx is 503 provider_unavailable, nothing written", async () => {
+  await f.putProvider("oidc:gone", "kith-es", { jwks_uri: `${f.op.issuer}/no-such-jwks` });
+  await f.assertRefusedWithoutWrites("oidc:gone", await f.signInAtOp("kith-es", "alice-unverified"), "provider_unavailable", 503);
 });
 
 test("50 simultaneous sign-ins with a cold key cache all succeed on one JWKS fetch", async () => {

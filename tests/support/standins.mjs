@@ -87,7 +87,10 @@ export async function startStandin(kind, { clientId = "kith-client", clientSecre
       }
       if (kind === "facebook" && url.pathname === "/me") {
         seen.me++;
-        const token = url.searchParams.get("access_token");
+        // Graph takes the token as `Authorization: Bearer` (what Kith sends: never in a URL)
+        // or as the `access_token` parameter.
+        const bearer = /^(?:Bearer|OAuth) (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
+        const token = bearer ?? url.searchParams.get("access_token");
         const who = accessTokens.get(token);
         if (!who) return send(res, 400, { error: { message: "Invalid OAuth access token.", type: "OAuthException", code: 190 } });
         // With "Require App Secret" on, every Graph call must carry a valid appsecret_proof.

@@ -20,15 +20,21 @@ use worker::{Cache, Response};
 enum FetchError {
     /// Network failure or a 5xx: the provider may come back.
     Unavailable(String),
-    /// The provider answered something that is not a usable JWKS.
+    /// The provider answered something that is not a key set (a 4xx, an error page, not a
+    /// JWKS document).
     Invalid(String),
 }
 
+/// Both are `503 provider_unavailable` (CONTRACT): without a key set Kith cannot judge the
+/// token at all, so it is the provider (or its configuration) that is broken, not the
+/// user's sign-in, and nothing is written. A key set that parses but has no key for the
+/// token is a different case: the token's refusal (`invalid_social_login`, from kith-claims'
+/// `no_matching_key`). The native twin (`adapters/twins/http.rs`) answers the same.
 impl From<FetchError> for ApiError {
     fn from(e: FetchError) -> Self {
         match e {
             FetchError::Unavailable(m) => ApiError::ProviderUnavailable(m),
-            FetchError::Invalid(m) => ApiError::InvalidSocialLogin(m),
+            FetchError::Invalid(m) => ApiError::ProviderUnavailable(format!("invalid JWKS: {m}")),
         }
     }
 }

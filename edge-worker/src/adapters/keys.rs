@@ -70,10 +70,9 @@ pub async fn load(env: &Env) -> ApiResult<Rc<Keys>> {
     }) {
         return Ok(keys);
     }
-    let list: Vec<Value> = serde_json::from_str(&signing_json).map_err(|e| {
-        ApiError::Internal(format!(
-            "SESSION_SIGNING_KEYS is not a JSON array of JWKs: {e}"
-        ))
+    // The parser's message could quote the private key: a fixed message only.
+    let list: Vec<Value> = serde_json::from_str(&signing_json).map_err(|_| {
+        ApiError::Internal("SESSION_SIGNING_KEYS is not a JSON array of JWKs".into())
     })?;
     let mut signing = Vec::with_capacity(list.len());
     for jwk in &list {

@@ -88,10 +88,11 @@ pub async fn complete_sign_in<D: Db>(
     now: i64,
 ) -> ApiResult<Granted> {
     let (if_no_owner, if_owner) = decisions(project, provider, id)?;
-    // The email only takes part in matching when the provider uses it as an identifier.
-    let email_for_match = id
-        .email()
-        .filter(|_| provider.config.options.use_email_as_identifier);
+    // The email only takes part in matching when the provider uses it as an identifier and
+    // the address can be one (printable ASCII: `kith_claims::email`), as in the decision.
+    let email_for_match = id.email().filter(|e| {
+        provider.config.options.use_email_as_identifier && kith_claims::email::is_identifier(e)
+    });
     let amr = format!("social:{}", provider.name);
     let amr_json = serde_json::json!([amr]).to_string();
     let refresh_hash = hash_hex(fresh.refresh_token.expose());

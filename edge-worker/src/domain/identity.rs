@@ -47,8 +47,8 @@ impl ProvenIdentity {
     pub fn dangerous_assume(mut identity: Identity, replay_keys: Vec<ReplayKey>) -> Self {
         identity.email = identity
             .email
-            .map(|e| e.trim().to_lowercase())
-            .filter(|e| !e.is_empty());
+            .as_deref()
+            .and_then(kith_claims::email::normalize);
         Self {
             identity,
             replay_keys,
@@ -58,7 +58,7 @@ impl ProvenIdentity {
     pub fn subject(&self) -> &str {
         &self.identity.subject
     }
-    /// The email as the provider states it, trimmed and lower-cased.
+    /// The email as the provider states it, ASCII case folded (`kith_claims::email`).
     pub fn email(&self) -> Option<&str> {
         self.identity.email.as_deref()
     }

@@ -9,10 +9,14 @@
 )]
 
 mod codes;
+mod emails;
 mod identities;
+mod jwks;
 mod keys;
 mod linking;
 mod native;
+mod reasons;
+mod replay;
 mod secrets;
 mod sessions;
 mod storage;

@@ -23,32 +23,38 @@ use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use serde_json::{json as j, Value};
 
-const OP: &str = "https://op.example";
-const REDIRECT: &str = "https://app.example/cb";
-const SECRET: &str = "client-secret-of-the-op";
+pub const OP: &str = "https://op.example";
+pub const REDIRECT: &str = "https://app.example/cb";
+pub const SECRET: &str = "client-secret-of-the-op";
 
-fn key() -> SigningKey {
+pub fn key() -> SigningKey {
     SigningKey::from_bytes(&[7u8; 32].into()).unwrap()
 }
 
-fn jwks() -> Value {
+pub fn jwks() -> Value {
     let point = key().verifying_key().to_encoded_point(false);
     j!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "alg": "ES256", "use": "sig",
         "x": b64::encode(point.x().unwrap()), "y": b64::encode(point.y().unwrap())}]})
 }
 
 /// An ES256 id_token from the twin OP.
-fn id_token(sub: &str, nonce: &str, email: &str) -> String {
-    let header = j!({"alg": "ES256", "kid": "k1", "typ": "JWT"});
+pub fn id_token(sub: &str, nonce: &str, email: &str) -> String {
     let claims = j!({"iss": OP, "aud": "app", "sub": sub, "iat": now(), "exp": now() + 600,
         "nonce": nonce, "email": email, "email_verified": true});
+    let (input, sig) = sign(&claims);
+    format!("{input}.{}", b64::encode(sig.to_bytes()))
+}
+
+/// The signing input of `claims` under the twin OP's ES256 header, and its signature.
+pub fn sign(claims: &Value) -> (String, Signature) {
+    let header = j!({"alg": "ES256", "kid": "k1", "typ": "JWT"});
     let input = format!(
         "{}.{}",
         b64::encode(header.to_string()),
         b64::encode(claims.to_string())
     );
     let sig: Signature = key().sign(input.as_bytes());
-    format!("{input}.{}", b64::encode(sig.to_bytes()))
+    (input, sig)
 }
 
 fn config(client_id: &str, userinfo: Option<&str>, jwks_uri: Option<&str>) -> ProviderConfig {
@@ -73,14 +79,14 @@ fn config(client_id: &str, userinfo: Option<&str>, jwks_uri: Option<&str>) -> Pr
     }
 }
 
-struct Native {
-    p: TwinPlatform,
-    project: Project,
-    oidc: Provider,
-    github: Provider,
+pub struct Native {
+    pub p: TwinPlatform,
+    pub project: Project,
+    pub oidc: Provider,
+    pub github: Provider,
 }
 
-fn native() -> Native {
+pub fn native() -> Native {
     let p = TwinPlatform::new().unwrap();
     let project = Project {
         id: ProjectId::parse(PID).unwrap(),
@@ -118,7 +124,7 @@ fn native() -> Native {
     }
 }
 
-fn body(provider: &str) -> LoginBody {
+pub fn body(provider: &str) -> LoginBody {
     LoginBody {
         provider: provider.into(),
         code: None,
@@ -131,7 +137,7 @@ fn body(provider: &str) -> LoginBody {
 }
 
 impl Native {
-    fn sign_in(&self, provider: &Provider, b: LoginBody) -> Result<signin::Granted, ApiError> {
+    pub fn sign_in(&self, provider: &Provider, b: LoginBody) -> Result<signin::Granted, ApiError> {
         let claim = parse_claim(b, &self.project, provider)?;
         block_on(signin::sign_in(
             &self.p,
@@ -142,7 +148,7 @@ impl Native {
         ))
     }
 
-    fn id_token_form(&self, token: &str, nonce: &str) -> Result<signin::Granted, ApiError> {
+    pub fn id_token_form(&self, token: &str, nonce: &str) -> Result<signin::Granted, ApiError> {
         let b = LoginBody {
             id_token: Some(token.into()),
             nonce: Some(nonce.into()),
@@ -151,7 +157,7 @@ impl Native {
         self.sign_in(&self.oidc, b)
     }
 
-    fn code_form(&self, provider: &Provider) -> Result<signin::Granted, ApiError> {
+    pub fn code_form(&self, provider: &Provider) -> Result<signin::Granted, ApiError> {
         let b = LoginBody {
             code: Some("the-code".into()),
             code_verifier: Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()),
@@ -162,7 +168,7 @@ impl Native {
         self.sign_in(provider, b)
     }
 
-    fn rows(&self) -> (i64, i64, i64) {
+    pub fn rows(&self) -> (i64, i64, i64) {
         (
             count(&self.p.db, "users"),
             count(&self.p.db, "identities"),
@@ -236,7 +242,7 @@ fn a_code_form_sign_in_exchanges_the_code_with_the_sealed_secret_and_the_verifie
     assert!(exchange.body.contains(&format!("client_secret={SECRET}")));
 }
 
-fn github_routes(n: &Native, user_status: u16) {
+pub fn github_routes(n: &Native, user_status: u16) {
     n.p.http.route(&format!("{OP}/token"), |_| {
         json(
             200,

@@ -37,9 +37,10 @@ pub struct IdTokenClaims {
     /// Email address as the provider states it (trust is decided by the provider profile).
     #[serde(default)]
     pub email: Option<String>,
-    /// `email_verified`, accepting Apple's string booleans (`"true"`/`"false"`).
-    #[serde(default, deserialize_with = "loose_bool")]
-    pub email_verified: Option<bool>,
+    /// `email_verified` as written: a JSON boolean, or Apple's string form. Only a profile
+    /// that says so reads the string form as a boolean ([`BoolClaim::is_true`]).
+    #[serde(default, deserialize_with = "bool_claim")]
+    pub email_verified: Option<BoolClaim>,
     /// Display name.
     #[serde(default)]
     pub name: Option<String>,
@@ -53,14 +54,46 @@ pub struct IdTokenClaims {
     #[serde(default)]
     pub oid: Option<String>,
     /// Microsoft: "email domain owner verified" (optional claim).
-    #[serde(default, deserialize_with = "loose_bool")]
-    pub xms_edov: Option<bool>,
+    #[serde(default, deserialize_with = "bool_claim")]
+    pub xms_edov: Option<BoolClaim>,
     /// Google: the Workspace hosted domain.
     #[serde(default)]
     pub hd: Option<String>,
     /// Apple: the email is a private relay address.
-    #[serde(default, deserialize_with = "loose_bool")]
-    pub is_private_email: Option<bool>,
+    #[serde(default, deserialize_with = "bool_claim")]
+    pub is_private_email: Option<BoolClaim>,
+}
+
+/// A boolean claim as the token wrote it. OIDC Core 1.0 section 5.1 makes `email_verified` a
+/// JSON boolean; Apple writes the strings `"true"`/`"false"` instead. Which form counts is
+/// the provider profile's decision ([`StringBooleans`]), so a string from any other
+/// provider is not a boolean at all and vouches for nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoolClaim {
+    /// A JSON `true` or `false`.
+    Bool(bool),
+    /// The JSON string `"true"` or `"false"`.
+    Text(bool),
+}
+
+/// Whether a provider's boolean claims may be strings (Apple) or must be JSON booleans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StringBooleans {
+    /// `"true"` means true (Sign in with Apple's documented form).
+    Accept,
+    /// Only a JSON `true` is true; `"true"` is "not vouched for".
+    Refuse,
+}
+
+impl BoolClaim {
+    /// Whether the claim says true under `strings`.
+    pub fn is_true(self, strings: StringBooleans) -> bool {
+        match (self, strings) {
+            (Self::Bool(b), _) => b,
+            (Self::Text(b), StringBooleans::Accept) => b,
+            (Self::Text(_), StringBooleans::Refuse) => false,
+        }
+    }
 }
 
 impl fmt::Debug for IdTokenClaims {
@@ -119,11 +152,13 @@ fn opt_numeric_date<'de, D: Deserializer<'de>>(
     numeric_date(d).map(Some)
 }
 
-fn loose_bool<'de, D: Deserializer<'de>>(d: D) -> core::result::Result<Option<bool>, D::Error> {
+fn bool_claim<'de, D: Deserializer<'de>>(
+    d: D,
+) -> core::result::Result<Option<BoolClaim>, D::Error> {
     match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Bool(b) => Ok(Some(b)),
-        serde_json::Value::String(s) if s == "true" => Ok(Some(true)),
-        serde_json::Value::String(s) if s == "false" => Ok(Some(false)),
+        serde_json::Value::Bool(b) => Ok(Some(BoolClaim::Bool(b))),
+        serde_json::Value::String(s) if s == "true" => Ok(Some(BoolClaim::Text(true))),
+        serde_json::Value::String(s) if s == "false" => Ok(Some(BoolClaim::Text(false))),
         serde_json::Value::Null => Ok(None),
         _ => Err(de::Error::custom(
             "expected a boolean or \"true\"/\"false\"",

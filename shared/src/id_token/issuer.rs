@@ -37,7 +37,7 @@ pub enum TenantPolicy {
     Any,
     /// Any work or school tenant, not the consumer tenant (`organizations`).
     Organizations,
-    /// Only these tenant ids (`allowed_tenants`).
+    /// Only these tenant ids (`allowed_tenants`), compared case-insensitively (GUIDs).
     Only(Vec<String>),
 }
 
@@ -50,10 +50,16 @@ impl IssuerRule {
                 let Some(tid) = claims.tid.as_deref() else {
                     return false;
                 };
+                // Tenant ids are GUIDs: `72F9...` and `72f9...` are one tenant, so the
+                // tenant policy compares without case (a case-sensitive `!=` would let an
+                // upper-case consumer tid through `organizations`). `iss` itself must still
+                // equal the template filled with the token's own `tid`, exactly.
                 let tenant_ok = match tenants {
                     TenantPolicy::Any => true,
-                    TenantPolicy::Organizations => tid != MICROSOFT_CONSUMER_TENANT,
-                    TenantPolicy::Only(list) => list.iter().any(|t| t == tid),
+                    TenantPolicy::Organizations => {
+                        !tid.eq_ignore_ascii_case(MICROSOFT_CONSUMER_TENANT)
+                    }
+                    TenantPolicy::Only(list) => list.iter().any(|t| t.eq_ignore_ascii_case(tid)),
                 };
                 guid_like(tid) && tenant_ok && template.replace("{tid}", tid) == claims.iss
             }

@@ -17,7 +17,7 @@ mod expectations;
 mod issuer;
 mod validate;
 
-pub use claims::IdTokenClaims;
+pub use claims::{BoolClaim, IdTokenClaims, StringBooleans};
 pub use expectations::{
     Expectations, NonceCheck, TypRule, DEFAULT_LEEWAY_SECS, DEFAULT_MAX_AGE_SECS,
 };

@@ -64,16 +64,20 @@ struct RawJwk {
     e: Option<String>,
     x: Option<String>,
     y: Option<String>,
-    d: Option<String>,
 }
+
+/// Members that only a private or symmetric key has (RFC 7518 sections 6.2.2, 6.3.2 and
+/// 6.4.1): a key that carries any of them was published by mistake, so its private half is
+/// public and nothing it signs proves anything.
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 fn invalid(detail: impl Into<String>) -> Error {
     Error::new(ErrorCode::InvalidJwks, detail)
 }
 
-fn field(value: Option<&String>, name: &str) -> Result<Vec<u8>> {
-    let text = value.ok_or_else(|| invalid(format!("missing \"{name}\"")))?;
-    b64::decode(text).ok_or_else(|| invalid(format!("\"{name}\" is not canonical base64url")))
+/// A member's canonical base64url bytes; `None` when absent or not canonical.
+fn field(value: Option<&String>) -> Option<Vec<u8>> {
+    value.and_then(|text| b64::decode(text))
 }
 
 impl Jwk {
@@ -103,69 +107,63 @@ impl Jwk {
         kind_ok && self.alg.is_none_or(|a| a == alg)
     }
 
-    /// Parses one JWK. Returns `Ok(None)` for keys that are well-formed but not usable for
-    /// signature verification (encryption keys, unknown key types), so one odd key in a
-    /// provider's set does not break sign-in.
-    fn from_value(value: serde_json::Value) -> Result<Option<Self>> {
-        let raw: RawJwk = serde_json::from_value(value.clone())
-            .map_err(|e| invalid(format!("key is not a JWK: {e}")))?;
-        if raw.d.is_some() {
-            return Err(invalid("a published JWKS must not contain private keys"));
+    /// Parses one member of a key set. `None` for every key Kith cannot or must not verify
+    /// with (RFC 7517 section 5: "implementations SHOULD ignore JWKs ... that use "kty"
+    /// values that are not understood by them, that are missing required members, or for
+    /// which values are out of the supported ranges"): not a JSON object of JWK shape,
+    /// private or symmetric members, encryption keys, unknown `kty`/`crv`/`alg`, members
+    /// that are not canonical base64url, RSA below [`MIN_RSA_BITS`], wrong point sizes. So one
+    /// odd key in a provider's set never breaks sign-in with the others, and a skipped key
+    /// can never be selected: a token naming it finds [`ErrorCode::NoMatchingKey`].
+    fn from_value(value: serde_json::Value) -> Option<Self> {
+        let members = value.as_object()?;
+        if PRIVATE_MEMBERS.iter().any(|m| members.contains_key(*m)) {
+            return None;
         }
+        let raw: RawJwk = serde_json::from_value(value.clone()).ok()?;
         if raw.use_.as_deref().is_some_and(|u| u != "sig") {
-            return Ok(None);
+            return None;
         }
         if let Some(ops) = &raw.key_ops {
             if !ops.iter().any(|op| op == "verify") {
-                return Ok(None);
+                return None;
             }
         }
         let alg = match raw.alg.as_deref() {
             None => None,
-            Some(name) => match Alg::from_name(name) {
-                Some(alg) => Some(alg),
-                None => return Ok(None),
-            },
+            Some(name) => Some(Alg::from_name(name)?),
         };
-        let material = match (raw.kty.as_str(), raw.crv.as_deref()) {
-            ("RSA", _) => {
-                let n = strip_zeros(field(raw.n.as_ref(), "n")?);
-                let e = strip_zeros(field(raw.e.as_ref(), "e")?);
-                let bits = (n.len() * 8)
-                    .saturating_sub(n.first().map_or(0, |b| b.leading_zeros() as usize));
-                if bits < MIN_RSA_BITS {
-                    return Err(invalid(format!(
-                        "RSA modulus of {bits} bits is below {MIN_RSA_BITS}"
-                    )));
-                }
-                if e.is_empty() || e.len() > 8 {
-                    return Err(invalid("RSA exponent is out of range"));
-                }
-                KeyMaterial::Rsa { n, e }
-            }
-            ("EC", Some("P-256")) => {
-                let x = field(raw.x.as_ref(), "x")?;
-                let y = field(raw.y.as_ref(), "y")?;
-                if x.len() != 32 || y.len() != 32 {
-                    return Err(invalid("P-256 coordinates must be 32 bytes"));
-                }
-                KeyMaterial::P256 { x, y }
-            }
-            ("OKP", Some("Ed25519")) => {
-                let x = field(raw.x.as_ref(), "x")?;
-                if x.len() != 32 {
-                    return Err(invalid("Ed25519 keys are 32 bytes"));
-                }
-                KeyMaterial::Ed25519 { x }
-            }
-            _ => return Ok(None),
-        };
-        Ok(Some(Self {
+        let material = Self::material_of(&raw)?;
+        Some(Self {
             kid: raw.kid,
             alg,
             material,
             public_json: value,
-        }))
+        })
+    }
+
+    /// The key material of a public RSA, P-256 or Ed25519 JWK within Kith's bounds.
+    fn material_of(raw: &RawJwk) -> Option<KeyMaterial> {
+        match (raw.kty.as_str(), raw.crv.as_deref()) {
+            ("RSA", _) => {
+                let n = strip_zeros(field(raw.n.as_ref())?);
+                let e = strip_zeros(field(raw.e.as_ref())?);
+                let bits = (n.len() * 8)
+                    .saturating_sub(n.first().map_or(0, |b| b.leading_zeros() as usize));
+                let usable = bits >= MIN_RSA_BITS && !e.is_empty() && e.len() <= 8;
+                usable.then_some(KeyMaterial::Rsa { n, e })
+            }
+            ("EC", Some("P-256")) => {
+                let x = field(raw.x.as_ref())?;
+                let y = field(raw.y.as_ref())?;
+                (x.len() == 32 && y.len() == 32).then_some(KeyMaterial::P256 { x, y })
+            }
+            ("OKP", Some("Ed25519")) => {
+                let x = field(raw.x.as_ref())?;
+                (x.len() == 32).then_some(KeyMaterial::Ed25519 { x })
+            }
+            _ => None,
+        }
     }
 }
 
@@ -187,8 +185,13 @@ struct RawSet {
 }
 
 impl JwkSet {
-    /// Parses a JWKS document strictly (size cap, no duplicate members, no private keys,
-    /// RSA >= 2048 bits). Keys not meant for signature verification are dropped.
+    /// Parses a JWKS document (RFC 7517 section 5). The document itself is read strictly: a
+    /// JSON object within the size cap, no duplicate members at any depth, a `keys` array of
+    /// at most [`MAX_KEYS`] members; anything else is [`ErrorCode::InvalidJwks`] (the Worker
+    /// answers `provider_unavailable`). Its keys are read leniently: every key Kith cannot or
+    /// must not use (weak RSA, private members, unknown `kty`/`crv`, bad base64url, see
+    /// `Jwk::from_value`) is skipped, so a set may parse with no usable key at all, and then
+    /// every token finds [`ErrorCode::NoMatchingKey`].
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > MAX_JWKS_LEN {
             return Err(invalid("JWKS document exceeds the size limit"));
@@ -198,12 +201,7 @@ impl JwkSet {
         if raw.keys.len() > MAX_KEYS {
             return Err(invalid("JWKS has too many keys"));
         }
-        let mut keys = Vec::with_capacity(raw.keys.len());
-        for value in raw.keys {
-            if let Some(key) = Jwk::from_value(value)? {
-                keys.push(key);
-            }
-        }
+        let keys = raw.keys.into_iter().filter_map(Jwk::from_value).collect();
         Ok(Self { keys })
     }
 
@@ -294,20 +292,14 @@ mod tests {
     }
 
     #[test]
-    fn rejects_weak_rsa_keys_and_private_keys() {
+    fn skips_weak_rsa_keys_and_private_keys() {
         let n = b64::encode([0xc1u8; 128]); // 1024-bit modulus
         let weak = format!(r#"{{"keys":[{{"kty":"RSA","n":"{n}","e":"AQAB"}}]}}"#);
-        assert_eq!(
-            JwkSet::parse(weak.as_bytes()).unwrap_err().code(),
-            ErrorCode::InvalidJwks
-        );
+        assert!(JwkSet::parse(weak.as_bytes()).unwrap().keys().is_empty());
         let private = format!(
             r#"{{"keys":[{{"kty":"EC","crv":"P-256","x":"{EC_X}","y":"{EC_Y}","d":"AA"}}]}}"#
         );
-        assert_eq!(
-            JwkSet::parse(private.as_bytes()).unwrap_err().code(),
-            ErrorCode::InvalidJwks
-        );
+        assert!(JwkSet::parse(private.as_bytes()).unwrap().keys().is_empty());
     }
 
     #[test]

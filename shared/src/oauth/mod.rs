@@ -15,10 +15,12 @@ mod authorize;
 mod client_secret;
 mod form;
 mod pkce;
+mod redact;
 mod token;
 
 pub use authorize::{authorization_url, AuthorizationRequest};
 pub use client_secret::ClientSecret;
 pub use form::{form_decode, form_encode, percent_decode};
 pub use pkce::{random_token, PkceVerifier};
+pub use redact::REDACTED;
 pub use token::{process_token_response, ClientAuth, CodeExchange, HttpRequest, TokenResponse};

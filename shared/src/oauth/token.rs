@@ -192,10 +192,17 @@ pub fn process_token_response(status: u16, body: &[u8]) -> Result<TokenResponse>
             format!("token endpoint answered HTTP {status}"),
         ));
     }
+    // serde's message can quote a value of the answer (a misplaced token): say where the
+    // answer went wrong, not what it said.
     let tokens: TokenResponse = serde_json::from_slice(body).map_err(|e| {
         Error::new(
             ErrorCode::TokenEndpointError,
-            format!("unusable token response: {e}"),
+            format!(
+                "unusable token response ({:?} error at line {}, column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ),
         )
     })?;
     if !tokens.token_type.eq_ignore_ascii_case("bearer") {

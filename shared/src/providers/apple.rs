@@ -1,10 +1,11 @@
 //! Sign in with Apple ("Authenticating users with Sign in with Apple", "Verifying a user"):
-//! id_tokens signed RS256, the nonce raw or as its SHA-256 hex, string booleans
+//! id_tokens signed RS256, the nonce raw or as its SHA-256 hex, string booleans (the only
+//! profile that accepts them: [`StringBooleans::Accept`])
 //! (`"email_verified": "true"`), private relay addresses (`is_private_email`).
 
 use super::profile::{EmailTrust, Endpoints, NonceStyle, ProviderProfile, SubjectRule};
 use super::Protocol;
-use crate::id_token::IssuerRule;
+use crate::id_token::{IssuerRule, StringBooleans};
 use crate::jose::Alg;
 
 /// Apple's issuer, also the `aud` of the client-secret JWT a Worker mints for Apple.
@@ -19,6 +20,7 @@ impl ProviderProfile {
             algorithms: vec![Alg::Rs256],
             nonce: NonceStyle::Sha256HexOrExact,
             email_trust: EmailTrust::EmailVerifiedClaim,
+            string_booleans: StringBooleans::Accept,
             subject: SubjectRule::Sub,
             endpoints: Endpoints {
                 authorization: "https://appleid.apple.com/auth/authorize".to_owned(),

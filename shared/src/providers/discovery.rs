@@ -4,7 +4,7 @@
 use super::profile::{EmailTrust, Endpoints, NonceStyle, ProviderProfile, SubjectRule};
 use super::Protocol;
 use crate::error::{Error, ErrorCode, Result};
-use crate::id_token::IssuerRule;
+use crate::id_token::{IssuerRule, StringBooleans};
 use crate::jose::Alg;
 use crate::json;
 use crate::url_policy::TrustworthyUrl;
@@ -96,6 +96,7 @@ impl ProviderProfile {
             algorithms,
             nonce: NonceStyle::Exact,
             email_trust: EmailTrust::EmailVerifiedClaim,
+            string_booleans: StringBooleans::Refuse,
             subject: SubjectRule::Sub,
             endpoints: Endpoints {
                 authorization: d.authorization_endpoint.clone(),

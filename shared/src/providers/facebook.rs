@@ -6,7 +6,7 @@ use super::profile::{EmailTrust, Endpoints, NonceStyle, ProviderProfile, Subject
 use super::{Identity, Protocol};
 use crate::error::{Error, ErrorCode, Result};
 use crate::hex;
-use crate::id_token::IssuerRule;
+use crate::id_token::{IssuerRule, StringBooleans};
 use crate::jose::Alg;
 use crate::oauth::{form_encode, ClientSecret, HttpRequest};
 use crate::verified::Verified;
@@ -24,6 +24,7 @@ impl ProviderProfile {
             algorithms: vec![Alg::Rs256],
             nonce: NonceStyle::Exact,
             email_trust: EmailTrust::ConfirmedByProvider,
+            string_booleans: StringBooleans::Refuse,
             subject: SubjectRule::Sub,
             endpoints: Endpoints {
                 authorization: "https://www.facebook.com/v19.0/dialog/oauth".to_owned(),
@@ -54,7 +55,10 @@ pub fn appsecret_proof(app_secret: &ClientSecret, access_token: &str) -> Result<
 }
 
 /// The Graph API call that proves a Facebook account: `GET {me_url}` with the access token
-/// and its `appsecret_proof` in the query (the URL is redacted in the request's `Debug`).
+/// as a bearer credential in the `Authorization` header (RFC 6750 section 2.1, which Graph
+/// accepts), never in the URL: URLs end up in logs, error messages and caches (RFC 6750
+/// section 5.3). The query keeps only the fields and `appsecret_proof`, an HMAC that is
+/// useless without the token (and is still kept out of the request's `Debug`).
 pub fn me_request(
     me_url: &str,
     app_secret: &ClientSecret,
@@ -64,11 +68,11 @@ pub fn me_request(
     let proof = appsecret_proof(app_secret, access_token)?;
     Ok(HttpRequest {
         method: "GET",
-        url: format!(
-            "{me_url}{sep}access_token={}&appsecret_proof={proof}",
-            form_encode(access_token)
-        ),
-        headers: vec![("accept", "application/json".to_owned())],
+        url: format!("{me_url}{sep}appsecret_proof={}", form_encode(&proof)),
+        headers: vec![
+            ("authorization", format!("Bearer {access_token}")),
+            ("accept", "application/json".to_owned()),
+        ],
         body: String::new(),
     })
 }
@@ -154,16 +158,19 @@ mod tests {
     }
 
     #[test]
-    fn me_request_signs_the_call_and_keeps_the_token_out_of_debug() {
+    fn me_request_sends_the_token_in_a_header_never_in_the_url_nor_debug() {
         let secret = ClientSecret::new("app-secret".into());
         let r = me_request("https://graph.example/me?fields=id", &secret, "EAAB+x").unwrap();
         let proof = appsecret_proof(&secret, "EAAB+x").unwrap();
         assert_eq!(
             r.url,
-            format!(
-                "https://graph.example/me?fields=id&access_token=EAAB%2Bx&appsecret_proof={proof}"
-            )
+            format!("https://graph.example/me?fields=id&appsecret_proof={proof}")
         );
+        assert!(!r.url.contains("EAAB") && !r.url.contains("app-secret"));
+        assert!(r
+            .headers
+            .iter()
+            .any(|(k, v)| *k == "authorization" && v == "Bearer EAAB+x"));
         let shown = format!("{r:?}");
         assert!(
             !shown.contains("EAAB") && !shown.contains(&proof),

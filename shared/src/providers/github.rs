@@ -5,7 +5,7 @@
 use super::profile::{EmailTrust, Endpoints, NonceStyle, ProviderProfile, SubjectRule};
 use super::{Identity, Protocol};
 use crate::error::{Error, ErrorCode, Result};
-use crate::id_token::IssuerRule;
+use crate::id_token::{IssuerRule, StringBooleans};
 use crate::oauth::HttpRequest;
 use crate::verified::Verified;
 use serde::Deserialize;
@@ -19,6 +19,7 @@ impl ProviderProfile {
             algorithms: vec![],
             nonce: NonceStyle::Exact,
             email_trust: EmailTrust::GithubPrimaryVerified,
+            string_booleans: StringBooleans::Refuse,
             subject: SubjectRule::Sub,
             endpoints: Endpoints {
                 authorization: "https://github.com/login/oauth/authorize".to_owned(),

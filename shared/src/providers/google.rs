@@ -4,7 +4,7 @@
 
 use super::profile::{EmailTrust, Endpoints, NonceStyle, ProviderProfile, SubjectRule};
 use super::Protocol;
-use crate::id_token::IssuerRule;
+use crate::id_token::{IssuerRule, StringBooleans};
 use crate::jose::Alg;
 
 /// Google's issuer, as configured (tokens may also say `accounts.google.com`).
@@ -19,6 +19,7 @@ impl ProviderProfile {
             algorithms: vec![Alg::Rs256],
             nonce: NonceStyle::Exact,
             email_trust: EmailTrust::EmailVerifiedClaim,
+            string_booleans: StringBooleans::Refuse,
             subject: SubjectRule::Sub,
             endpoints: Endpoints {
                 authorization: "https://accounts.google.com/o/oauth2/v2/auth".to_owned(),

@@ -10,7 +10,9 @@
 pub struct Identity {
     /// The provider's stable account key.
     pub subject: String,
-    /// The email, trimmed and lower-cased; `None` when the provider gave none (or blank).
+    /// The email as [`crate::email::normalize`] leaves it (ASCII case folded, nothing else);
+    /// `None` when the provider gave none (or blank). Whether it may link accounts is
+    /// [`crate::email::is_identifier`]'s call (a non-ASCII address never does).
     pub email: Option<String>,
     /// Whether the provider vouches for the email.
     pub email_trusted: bool,
@@ -30,9 +32,7 @@ impl Identity {
     ) -> Self {
         Self {
             subject,
-            email: email
-                .map(|e| e.trim().to_lowercase())
-                .filter(|e| !e.is_empty()),
+            email: email.and_then(crate::email::normalize),
             email_trusted,
             name,
             picture,

@@ -5,7 +5,9 @@
 use super::profile::{EmailTrust, Endpoints, NonceStyle, ProviderProfile, SubjectRule};
 use super::Protocol;
 use crate::error::{Error, ErrorCode, Result};
-use crate::id_token::{guid_like, IssuerRule, TenantPolicy, MICROSOFT_CONSUMER_TENANT};
+use crate::id_token::{
+    guid_like, IssuerRule, StringBooleans, TenantPolicy, MICROSOFT_CONSUMER_TENANT,
+};
 use crate::jose::Alg;
 
 const BASE: &str = "https://login.microsoftonline.com";
@@ -24,6 +26,7 @@ impl ProviderProfile {
             algorithms: vec![Alg::Rs256],
             nonce: NonceStyle::Exact,
             email_trust: EmailTrust::MicrosoftXmsEdov,
+            string_booleans: StringBooleans::Refuse,
             subject: SubjectRule::TenantAndObjectId,
             endpoints: Endpoints {
                 authorization: format!("{BASE}/{tenant}/oauth2/v2.0/authorize"),
@@ -36,15 +39,36 @@ impl ProviderProfile {
     }
 }
 
+/// `allowed_tenants` as compared: trimmed and lower-cased (tenant ids are GUIDs, which
+/// Microsoft writes in lower case but admins paste in any case); anything not GUID-like is
+/// refused.
+pub fn normalize_tenants(allowed_tenants: &[String]) -> Result<Vec<String>> {
+    allowed_tenants
+        .iter()
+        .map(|t| {
+            let t = t.trim().to_ascii_lowercase();
+            if guid_like(&t) {
+                Ok(t)
+            } else {
+                Err(Error::new(
+                    ErrorCode::InvalidInput,
+                    "allowed_tenants must be tenant ids (GUIDs)",
+                ))
+            }
+        })
+        .collect()
+}
+
 /// The issuer rule of a tenant setting; anything but a GUID-like id or the three keywords
 /// is refused, so a tenant cannot rewrite the issuer or endpoint paths.
 fn issuer_rule(tenant: &str, allowed_tenants: &[String]) -> Result<IssuerRule> {
     let template = ISSUER_TEMPLATE.to_owned();
+    let allowed = normalize_tenants(allowed_tenants)?;
     let only = |fallback: TenantPolicy| {
-        if allowed_tenants.is_empty() {
+        if allowed.is_empty() {
             fallback
         } else {
-            TenantPolicy::Only(allowed_tenants.to_vec())
+            TenantPolicy::Only(allowed.clone())
         }
     };
     Ok(match tenant {

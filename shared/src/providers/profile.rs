@@ -2,8 +2,8 @@
 
 use super::{Identity, Protocol};
 use crate::id_token::{
-    guid_like, Expectations, IdTokenClaims, IssuerRule, NonceCheck, TypRule, DEFAULT_LEEWAY_SECS,
-    DEFAULT_MAX_AGE_SECS,
+    guid_like, BoolClaim, Expectations, IdTokenClaims, IssuerRule, NonceCheck, StringBooleans,
+    TypRule, DEFAULT_LEEWAY_SECS, DEFAULT_MAX_AGE_SECS,
 };
 use crate::jose::Alg;
 use crate::verified::Verified;
@@ -33,7 +33,8 @@ impl NonceStyle {
 /// linking rules", item 4): an email it does not vouch for never links accounts (nOAuth).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailTrust {
-    /// `email_verified` is true (OIDC Core 1.0 section 5.1; booleans, or Apple's `"true"`).
+    /// `email_verified` is true (OIDC Core 1.0 section 5.1): a JSON `true`, or the string
+    /// `"true"` only where [`ProviderProfile::string_booleans`] accepts it (Apple).
     EmailVerifiedClaim,
     /// Microsoft: only when the optional claim `xms_edov` is true (nOAuth defence); the
     /// `email_verified` claim is not used.
@@ -84,6 +85,9 @@ pub struct ProviderProfile {
     pub nonce: NonceStyle,
     /// When an email is vouched for.
     pub email_trust: EmailTrust,
+    /// Whether `"true"` counts as true in boolean claims (`email_verified`, `xms_edov`):
+    /// only Apple documents string booleans; from anyone else a string vouches for nothing.
+    pub string_booleans: StringBooleans,
     /// Which claim keys the account.
     pub subject: SubjectRule,
     /// Where the provider is.
@@ -113,9 +117,10 @@ impl ProviderProfile {
         if claims.email.as_deref().is_none_or(str::is_empty) {
             return false;
         }
+        let yes = |claim: Option<BoolClaim>| claim.is_some_and(|b| b.is_true(self.string_booleans));
         match self.email_trust {
-            EmailTrust::EmailVerifiedClaim => claims.email_verified == Some(true),
-            EmailTrust::MicrosoftXmsEdov => claims.xms_edov == Some(true),
+            EmailTrust::EmailVerifiedClaim => yes(claims.email_verified),
+            EmailTrust::MicrosoftXmsEdov => yes(claims.xms_edov),
             EmailTrust::ConfirmedByProvider => true,
             // GitHub has no id_token; its trust comes from `github::identity`.
             EmailTrust::GithubPrimaryVerified => false,

@@ -8,7 +8,7 @@ use kith_claims::jose::JwkSet;
 use kith_claims::oauth::HttpRequest;
 use std::cell::RefCell;
 
-type Handler = Box<dyn Fn(&HttpRequest) -> HttpAnswer>;
+type Handler = Box<dyn Fn(&HttpRequest) -> ApiResult<HttpAnswer>>;
 
 /// A request the twin received.
 #[derive(Debug, Clone)]
@@ -40,7 +40,15 @@ impl HttpTwin {
     pub fn route(&self, url: &str, handler: impl Fn(&HttpRequest) -> HttpAnswer + 'static) {
         self.routes
             .borrow_mut()
-            .push((url.to_owned(), Box::new(handler)));
+            .push((url.to_owned(), Box::new(move |r| Ok(handler(r)))));
+    }
+
+    /// Fails requests to `url` with the error `fail` makes of them: a transport failure,
+    /// whose message may quote the request (as a JS `TypeError` from `fetch` can).
+    pub fn fail(&self, url: &str, fail: impl Fn(&HttpRequest) -> ApiError + 'static) {
+        self.routes
+            .borrow_mut()
+            .push((url.to_owned(), Box::new(move |r| Err(fail(r)))));
     }
 
     /// Every request received so far.
@@ -61,7 +69,7 @@ impl Http for HttpTwin {
         let routes = self.routes.borrow();
         let handler = routes.iter().rev().find(|(url, _)| url == path);
         match handler {
-            Some((_, h)) => Ok(h(request)),
+            Some((_, h)) => h(request),
             None => Err(ApiError::ProviderUnavailable(format!(
                 "{path}: no route in the HTTP twin"
             ))),
@@ -77,16 +85,19 @@ impl KeySource for HttpTwin {
             headers: vec![("accept", "application/json".to_owned())],
             body: String::new(),
         };
+        // As the real cache (`adapters/jwks.rs`): unreachable, any non-200 and a document
+        // that is not a key set are all `provider_unavailable`.
         let answer = self.send(&request).await?;
         match answer.status {
-            200 => JwkSet::parse(&answer.body)
-                .map_err(|e| ApiError::InvalidSocialLogin(format!("{jwks_uri}: {e}"))),
+            200 => JwkSet::parse(&answer.body).map_err(|e| {
+                ApiError::ProviderUnavailable(format!("invalid JWKS: {jwks_uri}: {e}"))
+            }),
             500.. => Err(ApiError::ProviderUnavailable(format!(
                 "{jwks_uri}: HTTP {}",
                 answer.status
             ))),
-            s => Err(ApiError::InvalidSocialLogin(format!(
-                "{jwks_uri}: HTTP {s}"
+            s => Err(ApiError::ProviderUnavailable(format!(
+                "invalid JWKS: {jwks_uri}: HTTP {s}"
             ))),
         }
     }

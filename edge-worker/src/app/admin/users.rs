@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 /// `GET /admin/projects/{pid}/users?email=`.
 pub async fn find<D: Db>(db: &D, pid: &str, email: Option<&str>) -> ApiResult<Value> {
     existing(db, pid).await?;
-    let email = email.map(|e| e.trim().to_lowercase());
+    // Normalized as stored (ASCII case only), so `K` (KELVIN SIGN) finds only itself.
+    let email = email.and_then(kith_claims::email::normalize);
     let users: Vec<UserOut> = sql::find_users(db, pid, email.as_deref()).await?;
     Ok(json!({ "users": users }))
 }

@@ -61,7 +61,13 @@ pub async fn exchange<P: Platform>(
         },
     }
     .request(grant.code, grant.redirect_uri, grant.verifier);
-    let answer = p.http().send(&request).await?;
+    // Every reason below is redacted with the request: a provider's error_description (or a
+    // fetch error) may quote the code, the verifier or the client secret.
+    let answer = p
+        .http()
+        .send(&request)
+        .await
+        .map_err(|e| e.redacted(&request))?;
     if answer.status >= 500 {
         return Err(ApiError::ProviderUnavailable(format!(
             "token endpoint: HTTP {}",
@@ -70,5 +76,6 @@ pub async fn exchange<P: Platform>(
     }
     process_token_response(answer.status, &answer.body).map_err(|e| {
         ApiError::InvalidSocialLogin(format!("code exchange with {}: {e}", provider.name))
+            .redacted(&request)
     })
 }

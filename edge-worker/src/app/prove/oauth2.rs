@@ -42,11 +42,13 @@ async fn github<H: Http>(
         .as_deref()
         .unwrap_or_default();
     let [user_req, emails_req] = github::api_requests(user_url, access_token);
-    let user = http.send(&user_req).await?;
-    let emails = http.send(&emails_req).await?;
+    // Reasons are redacted with the request: a failed fetch may quote its headers.
+    let scrub = |e: ApiError| e.redacted(&user_req);
+    let user = http.send(&user_req).await.map_err(scrub)?;
+    let emails = http.send(&emails_req).await.map_err(scrub)?;
     api_status("GitHub /user", &user)?;
     api_status("GitHub /user/emails", &emails)?;
-    github::identity(&user.body, &emails.body).map_err(refused)
+    github::identity(&user.body, &emails.body).map_err(|e| scrub(refused(e)))
 }
 
 async fn facebook<P: Platform>(
@@ -66,9 +68,12 @@ async fn facebook<P: Platform>(
         .as_deref()
         .unwrap_or_default();
     let request = facebook::me_request(me, &secret, access_token).map_err(refused)?;
-    let answer = p.http().send(&request).await?;
+    // Reasons are redacted with the request: a failed fetch may quote its URL (with the
+    // appsecret_proof) and headers (with the token).
+    let scrub = |e: ApiError| e.redacted(&request);
+    let answer = p.http().send(&request).await.map_err(scrub)?;
     api_status("Graph /me", &answer)?;
-    facebook::identity(&answer.body).map_err(refused)
+    facebook::identity(&answer.body).map_err(|e| scrub(refused(e)))
 }
 
 /// The account behind `tokens` at an OAuth 2.0 provider's API.

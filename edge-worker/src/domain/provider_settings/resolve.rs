@@ -54,13 +54,16 @@ fn microsoft_facts(b: &MicrosoftBody) -> Result<KindFacts, String> {
     }
     let defaults = ProviderProfile::microsoft(tenant, &b.allowed_tenants)
         .map_err(|e| e.detail().to_owned())?;
+    // Stored as compared: lower-case GUIDs.
+    let allowed_tenants = kith_claims::providers::microsoft::normalize_tenants(&b.allowed_tenants)
+        .map_err(|e| e.detail().to_owned())?;
     Ok(KindFacts {
         issuer: "https://login.microsoftonline.com/{tid}/v2.0".into(),
         defaults,
         algorithms: vec![],
         extra: Extra {
             tenant: Some(tenant.to_owned()),
-            allowed_tenants: b.allowed_tenants.clone(),
+            allowed_tenants,
             ..Extra::default()
         },
     })
