@@ -176,6 +176,14 @@ function chunkedPost(url, total) {
   });
 }
 
+test("the public providers list has a per-IP budget too (every unauthenticated route does)", async () => {
+  const pid = await forgeProject({ settings: { sign_in_per_minute: 3, refresh_per_minute: 3 } });
+  const statuses = [];
+  for (let i = 0; i < 6; i++) statuses.push((await f.api(pid, "GET", "/api/auth/providers")).status);
+  // The minute window may roll over during the loop; at least one request must be limited.
+  assert.ok(statuses.includes(429), statuses.join(","));
+});
+
 test("a foreign page cannot spend the sign-in budget of a shared IP", async () => {
   const pid = await forgeProject({ settings: { sign_in_per_minute: 3, refresh_per_minute: 3 } });
   const body = { provider: "oidc:forge", id_token: forge.token({ aud: "app" }) };

@@ -15,6 +15,9 @@ pub enum Limited {
     /// The server-driven flow's unauthenticated routes (start, callback, code exchange):
     /// they share the sign-in budget under their own counter.
     Flow,
+    /// The public read of the providers list (it writes nothing, but is unauthenticated):
+    /// the refresh budget, under its own counter.
+    Read,
 }
 
 impl Limited {
@@ -23,6 +26,7 @@ impl Limited {
             Self::SignIn => "signin",
             Self::Refresh => "refresh",
             Self::Flow => "flow",
+            Self::Read => "read",
         }
     }
 }
@@ -60,7 +64,7 @@ pub fn check_rate(config: &Config, limited: Option<Limited>) -> ApiResult<()> {
     let settings = &config.project.settings;
     let limit = match limited {
         Some(Limited::SignIn | Limited::Flow) => settings.sign_in_per_minute,
-        Some(Limited::Refresh) => settings.refresh_per_minute,
+        Some(Limited::Refresh | Limited::Read) => settings.refresh_per_minute,
         None => return Ok(()),
     };
     match config.rate_count {

@@ -53,6 +53,7 @@ fn limited(method: &Method, rest: &[&str]) -> Option<Limited> {
         // Linking proves a provider account exactly as a sign-in does: same limit.
         (Method::Post, ["login", "social"] | ["identities"]) => Some(Limited::SignIn),
         (Method::Post, ["refresh"]) => Some(Limited::Refresh),
+        (Method::Get, ["providers"]) => Some(Limited::Read),
         _ => None,
     }
 }
