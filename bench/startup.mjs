@@ -1,5 +1,6 @@
 // SDK start-up in headless Chromium: time from `import("kith-sdk")` to a first call that
-// needs the wasm (createNonce), in a fresh page each run, plus createClient alone.
+// needs the wasm (createNonce), in a fresh page each run, plus createClient alone, and (where
+// the SDK has it) to INITIAL_SESSION: the session engine started, storage read.
 // `node bench/startup.mjs [runs]` after `npm run build`. Prints min/median/max in ms.
 import http from "node:http";
 import { readFileSync, existsSync, writeFileSync, mkdirSync } from "node:fs";
@@ -23,7 +24,7 @@ const server = http.createServer((req, res) => {
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const origin = `http://127.0.0.1:${server.address().port}`;
 const browser = await launchBrowser();
-const samples = { createClient: [], firstWasmCall: [] };
+const samples = { createClient: [], firstWasmCall: [], initialSession: [] };
 try {
   for (let i = 0; i < runs; i++) {
     const page = await browser.context.newPage();
@@ -35,10 +36,14 @@ try {
       const t1 = performance.now();
       await kith.createNonce(); // fetches, compiles and instantiates the wasm
       const t2 = performance.now();
-      return { createClient: t1 - t0, firstWasmCall: t2 - t0 };
+      // Subscribed after the first call, so as not to change what it measures.
+      const initial = kith.onAuthStateChange && new Promise((resolve) => kith.onAuthStateChange((event) => event === "INITIAL_SESSION" && resolve(performance.now())));
+      const t3 = await Promise.race([initial, new Promise((r) => setTimeout(() => r(null), 2000))]);
+      return { createClient: t1 - t0, firstWasmCall: t2 - t0, initialSession: t3 === null ? null : t3 - t0 };
     });
     samples.createClient.push(t.createClient);
     samples.firstWasmCall.push(t.firstWasmCall);
+    if (t.initialSession !== null) samples.initialSession.push(t.initialSession);
     await page.close();
   }
 } finally {
@@ -53,5 +58,6 @@ console.log(`| SDK start-up in headless Chromium (${runs} fresh pages, loopback,
 console.log("|---|---|");
 console.log(`| import + createClient | ${stat(samples.createClient)} |`);
 console.log(`| import + createClient + first wasm call (fetch, compile, instantiate) | ${stat(samples.firstWasmCall)} |`);
+if (samples.initialSession.length) console.log(`| import + createClient + INITIAL_SESSION (session engine started) | ${stat(samples.initialSession)} |`);
 mkdirSync(join(root, "target"), { recursive: true });
 writeFileSync(join(root, "target", "bench-startup.json"), JSON.stringify({ runs, samples_ms: samples }, null, 2));

@@ -93,7 +93,10 @@ export function createClient(options) {
       throw toKithError(e);
     });
   };
-  if (typeof window !== "undefined") ready().catch(() => {});
+  // In a browser the module starts loading now, and the core (which keeps the session fresh
+  // across tabs) starts right after it, one task later: a first call that needs no session
+  // (createNonce) does not wait for it.
+  if (typeof window !== "undefined") load().then(() => setTimeout(() => ready().catch(() => {})), () => {});
   const run = (f) => ready().then(f).catch((e) => Promise.reject(toKithError(e)));
   // Every asynchronous method is the core's `call(name, argument)`.
   const api = (name) => (arg) => run((c) => c.call(name, arg));
@@ -120,7 +123,7 @@ export function createClient(options) {
     unlinkIdentity: api("unlinkIdentity"),
     getProviderToken: api("getProviderToken"),
     verifyEmail: api("verifyEmail"),
-    createNonce: () => run(createNonce),
+    createNonce: () => (disposed ? ready() : load()).then(createNonce).catch((e) => Promise.reject(toKithError(e))),
     dispose() {
       disposed = true;
       listeners.clear();

@@ -361,3 +361,38 @@ fn create_nonce_gives_a_raw_nonce_and_its_sha256() {
     assert_eq!((raw.len(), hashed.len()), (43, 64));
     assert!(pair.dyn_into::<js_sys::Object>().is_ok());
 }
+
+#[wasm_bindgen_test]
+async fn an_app_listener_that_dispatches_a_page_event_re_enters_the_client_safely() {
+    stub_worker();
+    js("localStorage.clear(); globalThis.kithErrors = []; addEventListener('error', (e) => kithErrors.push(String(e.message)));");
+    // Tab B hears of A's sign-in on the channel (inside the client's event handler) and its
+    // listener dispatches a page event the same handler listens to.
+    let emit = Function::new_with_args(
+        "e",
+        "if (e === 'SIGNED_IN') { dispatchEvent(new Event('online')); globalThis.kithHeard = true; }",
+    );
+    let b = Client::new(
+        BASE.into(),
+        "reentry-test".into(),
+        JsValue::UNDEFINED,
+        true,
+        None,
+        emit,
+    );
+    let (a, b) = (client("reentry-test", JsValue::UNDEFINED), b.unwrap());
+    let body = js("return { provider: 'oidc:dev', id_token: 'x' };");
+    settle(a.call("signInWithSocial", body)).await.unwrap();
+    let heard =
+        js("return new Promise((r) => setTimeout(() => r(globalThis.kithHeard === true), 100));");
+    assert_eq!(settle(heard.unchecked_into()).await.unwrap(), JsValue::TRUE);
+    let errors = js_sys::Array::from(&get(&js_sys::global(), "kithErrors"));
+    assert_eq!(errors.length(), 0, "{:?}", errors.to_vec());
+    assert_eq!(
+        get_str(&b.session(), "refresh_token").as_deref(),
+        Some("rt-0")
+    );
+    a.dispose();
+    b.dispose();
+    restore_fetch();
+}

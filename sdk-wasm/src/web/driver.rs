@@ -43,8 +43,9 @@ pub struct Driver {
     locks: Option<Locks>,
     timer: Timer,
     /// The one JS callback of the client: page events, channel messages, the timer, and the
-    /// Web Lock's grant (see [`Driver::on_event`]).
-    handler: Closure<dyn FnMut(JsValue) -> JsValue>,
+    /// Web Lock's grant (see [`Driver::on_event`]). `Fn`, not `FnMut`: an event dispatched from
+    /// inside an app listener may re-enter it, and the input queue makes that safe.
+    handler: Closure<dyn Fn(JsValue) -> JsValue>,
     waiters: RefCell<Vec<Waiter>>,
     next_waiter: Cell<u32>,
 }
@@ -67,7 +68,7 @@ impl Driver {
         let locks = shared.then(|| Locks::open(lock_name)).flatten();
         let driver = Rc::new_cyclic(|weak: &Weak<Driver>| {
             let weak = weak.clone();
-            let handler = Closure::<dyn FnMut(JsValue) -> JsValue>::new(move |arg: JsValue| {
+            let handler = Closure::<dyn Fn(JsValue) -> JsValue>::new(move |arg: JsValue| {
                 weak.upgrade()
                     .map_or(JsValue::UNDEFINED, |d| d.on_event(arg))
             });
