@@ -25,3 +25,9 @@ pub fn derive(key: &[u8], label: &str, value: &str) -> String {
 pub fn successor_token(key: &[u8], token: &str) -> String {
     derive(key, "kith refresh successor", token)
 }
+
+/// Whether `a` and `b` are equal, in time that depends only on their lengths (a guessed
+/// secret learns nothing from how long a refusal took).
+pub fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

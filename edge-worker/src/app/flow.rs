@@ -11,7 +11,7 @@
 //!   into the session. A callback URL started by someone else is worthless without the
 //!   verifier only its starter holds: that is what stops login CSRF and code injection.
 
-use super::derive::derive;
+use super::derive::{derive, same};
 use super::ports::{random, Crypto, Platform};
 use super::prove::{Claim, Form};
 use super::signin::{self, Fresh, Granted};
@@ -237,15 +237,6 @@ async fn finish<P: Platform>(
     Ok(kith_code)
 }
 
-/// Constant-time equality of two short ASCII strings.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// `POST /oauth/token {code, code_verifier}`: the session of a Kith code, for the holder of
 /// its verifier only. Any presentation spends the code.
 pub async fn exchange<P: Platform>(
@@ -263,7 +254,10 @@ pub async fn exchange<P: Platform>(
     let redeemed = sql::take_code(p.db(), &hash_hex(code), pid, now)
         .await?
         .ok_or(ApiError::InvalidGrant)?;
-    if !same(&verifier.challenge_s256(), &redeemed.code_challenge) {
+    if !same(
+        verifier.challenge_s256().as_bytes(),
+        redeemed.code_challenge.as_bytes(),
+    ) {
         return Err(ApiError::InvalidGrant);
     }
     let user = sessions::session_user(p.db(), pid, &redeemed.session_id, &redeemed.user_id, now)
