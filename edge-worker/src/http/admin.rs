@@ -1,4 +1,4 @@
-//! `/admin/projects/{pid}/...` (`Authorization: Bearer <ADMIN_TOKEN>`).
+//! `/admin/projects` and `/admin/projects/{pid}/...` (`Authorization: Bearer <ADMIN_TOKEN>`).
 
 use super::context::{now_secs, platform};
 use super::{body, wire};
@@ -7,11 +7,24 @@ use crate::app::admin::{projects, providers, users};
 use crate::error::{ApiError, ApiResult};
 use worker::{Env, Method, Request, Response};
 
+fn authorize(req: &Request, env: &Env) -> ApiResult<()> {
+    if keys::admin_authorized(env, req.headers().get("authorization")?.as_deref()) {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}
+
+/// `GET /admin/projects`: every project (the admin console's list).
+pub async fn list_projects(req: &Request, env: &Env) -> ApiResult<Response> {
+    authorize(req, env)?;
+    let p = platform(env).await?;
+    wire::json_response(&projects::list(&p.db).await?, 200)
+}
+
 /// Routes one admin request for project `pid`.
 pub async fn handle(req: &mut Request, env: &Env, pid: &str, rest: &[&str]) -> ApiResult<Response> {
-    if !keys::admin_authorized(env, req.headers().get("authorization")?.as_deref()) {
-        return Err(ApiError::Unauthorized);
-    }
+    authorize(req, env)?;
     let p = platform(env).await?;
     let db = &p.db;
     let now = now_secs();

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod body;
+pub mod console;
 pub mod context;
 pub mod cors;
 pub mod flow;
@@ -49,7 +50,10 @@ async fn route(mut req: Request, env: &Env) -> ApiResult<Response> {
             ["oauth", "projects", pid, "providers", provider, "callback"],
         ) => flow::callback(&mut req, env, pid, &decode(provider)).await,
         (Method::Post, ["oauth", "token"]) => flow::token(&mut req, env).await,
+        (Method::Get, ["admin", "projects"]) => admin::list_projects(&req, env).await,
+        (_, ["admin", "projects"]) => Err(crate::error::ApiError::MethodNotAllowed),
         (_, ["admin", "projects", pid, rest @ ..]) => admin::handle(&mut req, env, pid, rest).await,
+        (Method::Get, ["admin", "console", rest @ ..]) => console::serve(rest),
         _ => Err(crate::error::ApiError::NotFound),
     }
 }

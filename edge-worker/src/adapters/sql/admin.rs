@@ -1,7 +1,8 @@
 //! The admin API's statements: projects, providers, users.
 
 use super::{
-    project_from, provider_from, query, to_json, user_from, user_select, PROJECT_SQL, PROVIDERS_SQL,
+    project_from, provider_from, query, to_json, user_from, user_select, PROJECTS_SQL, PROJECT_SQL,
+    PROVIDERS_SQL,
 };
 use crate::app::store::{stmt, Db, StoreError};
 use crate::domain::{Project, Provider, ProviderConfig, UserOut};
@@ -35,6 +36,15 @@ pub async fn get_project<D: Db>(db: &D, pid: &str) -> Result<Option<Project>, St
         .first()
         .map(project_from)
         .transpose()
+}
+
+/// Every project, by name (the admin console's list).
+pub async fn list_projects<D: Db>(db: &D) -> Result<Vec<Project>, StoreError> {
+    query(db, PROJECTS_SQL, [])
+        .await?
+        .iter()
+        .map(project_from)
+        .collect()
 }
 
 /// Creates or replaces a provider; `client_secret_enc: None` keeps the stored secret.

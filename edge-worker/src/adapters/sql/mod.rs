@@ -63,6 +63,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 }
 
 const PROJECT_SQL: &str = "SELECT id, name, allowed_origins, redirect_urls, self_registration, settings FROM projects WHERE id = ?1";
+const PROJECTS_SQL: &str = "SELECT id, name, allowed_origins, redirect_urls, self_registration, settings FROM projects ORDER BY name, id LIMIT 1000";
 const PROVIDERS_SQL: &str =
     "SELECT project_id, provider, enabled, config, client_secret_enc FROM providers WHERE project_id = ?1";
 

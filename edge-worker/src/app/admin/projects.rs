@@ -1,4 +1,4 @@
-//! `PUT` and `GET /admin/projects/{pid}`.
+//! `GET /admin/projects`, and `PUT` and `GET /admin/projects/{pid}`.
 
 use super::bad;
 use crate::adapters::sql::admin as sql;
@@ -25,6 +25,16 @@ struct ProjectBody {
 
 fn yes() -> bool {
     true
+}
+
+/// `GET /admin/projects`: every project (at most 1000, by name), for the admin console.
+pub async fn list<D: Db>(db: &D) -> ApiResult<Value> {
+    let list: Vec<Value> = sql::list_projects(db)
+        .await?
+        .iter()
+        .map(project_json)
+        .collect();
+    Ok(json!({ "projects": list }))
 }
 
 /// `PUT /admin/projects/{pid}`.
