@@ -1,22 +1,26 @@
 // `npm run dev`: the whole Kith stack on 127.0.0.1, for real.
 //   - a dev OpenID provider (npm oidc-provider) with demo accounts and a confidential client
 //   - the Kith Worker under `wrangler dev --local`, with local D1 (migrations applied)
-//   - a demo project whose provider `oidc:dev` points at that OP (seeded via the admin API)
-//   - the demo page, which imports the SDK from pkg/
+//   - a GitHub-like stand-in (tests/support/standins.mjs), signed in as "octocat"
+//   - a demo project with providers `oidc:dev` (that OP) and `github` (seeded via the admin API)
+//   - the demo page (demo/, served by scripts/lib/demo-server.mjs), which imports the SDK from pkg/
+//   - the admin console, served by the Worker at /admin/console
 // Ctrl-C stops everything it started. Ports: KITH_OP_PORT (9400), KITH_WORKER_PORT (8787),
 // KITH_DEMO_PORT (5173). State (D1, secrets): KITH_STATE_DIR (.kith/dev).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import { join, dirname, extname, normalize } from "node:path";
+import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startOp } from "./lib/dev-op.mjs";
 import { generateSecrets } from "./lib/secrets.mjs";
+import { serveDemo } from "./lib/demo-server.mjs";
+import { demoOpClients, seedDemo, startDemoGithub } from "./lib/demo-setup.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OP_PORT = Number(process.env.KITH_OP_PORT ?? 9400);
 const WORKER_PORT = Number(process.env.KITH_WORKER_PORT ?? 8787);
 const DEMO_PORT = Number(process.env.KITH_DEMO_PORT ?? 5173);
+const API_PORT = Number(process.env.KITH_API_PORT ?? 5174);
 const STATE = process.env.KITH_STATE_DIR ?? join(ROOT, ".kith", "dev");
 export const DEMO_PROJECT = "6f0c5b8e-2d1a-4c3b-9e7f-0a1b2c3d4e5f";
 const DEMO_ORIGIN = `http://127.0.0.1:${DEMO_PORT}`;
@@ -118,18 +122,12 @@ async function main() {
   const redirectUri = `${DEMO_ORIGIN}/`;
   const op = await startOp({
     port: OP_PORT,
-    clients: [{
-      client_id: "kith-demo",
-      client_secret: "kith-demo-secret",
-      redirect_uris: [redirectUri],
-      token_endpoint_auth_method: "client_secret_basic",
-      id_token_signed_response_alg: "ES256",
-      grant_types: ["authorization_code"],
-      response_types: ["code"],
-    }],
+    clients: demoOpClients({ demoOrigin: DEMO_ORIGIN, workerUrl: WORKER_URL, projectId: DEMO_PROJECT }),
   });
   stoppers.push(() => op.close());
   log(`dev OpenID provider at ${op.issuer} (accounts: alice, bob, alice-unverified; any password)`);
+  const github = await startDemoGithub({ demoOrigin: DEMO_ORIGIN });
+  stoppers.push(() => github.close());
 
   // wrangler dev in its own process group, so stopping it stops workerd too.
   const wrangler = spawn(WRANGLER, [
@@ -168,31 +166,25 @@ async function main() {
     });
     if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${await res.text()}`);
   };
-  const discovery = await (await fetch(`${op.issuer}/.well-known/openid-configuration`)).json();
-  await admin(`/admin/projects/${DEMO_PROJECT}`, {
-    name: "Kith demo", allowed_origins: [DEMO_ORIGIN], redirect_urls: [redirectUri],
-  });
-  await admin(`/admin/projects/${DEMO_PROJECT}/providers/oidc%3Adev`, {
-    client_id: "kith-demo",
-    client_secret: "kith-demo-secret",
-    issuer: discovery.issuer,
-    authorization_endpoint: discovery.authorization_endpoint,
-    token_endpoint: discovery.token_endpoint,
-    userinfo_endpoint: discovery.userinfo_endpoint,
-    jwks_uri: discovery.jwks_uri,
-    scopes: ["openid", "email", "profile"],
-  });
-  log(`demo project ${DEMO_PROJECT} with provider oidc:dev`);
+  const { oneTap } = await seedDemo({ admin, op, github, demoOrigin: DEMO_ORIGIN, projectId: DEMO_PROJECT });
+  log(`demo project ${DEMO_PROJECT} with providers oidc:dev and github (a stand-in at ${github.origin})`);
 
-  const demo = serveDemo({ baseUrl: WORKER_URL, projectId: DEMO_PROJECT, provider: "oidc:dev", redirectUri });
+  const apiUrl = `http://127.0.0.1:${API_PORT}`;
+  const demo = serveDemo(ROOT, {
+    baseUrl: WORKER_URL, projectId: DEMO_PROJECT, redirectUri, apiUrl, oneTap,
+    serverFlowProvider: "oidc:dev", flowRedirect: `${DEMO_ORIGIN}/flow`,
+  });
   await new Promise((resolve) => demo.listen(DEMO_PORT, "127.0.0.1", resolve));
   stoppers.push(() => {
     demo.closeAllConnections();
     return new Promise((resolve) => demo.close(resolve));
   });
-  log(`demo page at ${DEMO_ORIGIN}/  (Ctrl-C stops everything)`);
-  log(`admin token: ${secretsFile}`);
-  if (process.send) process.send({ ready: true, demo: DEMO_ORIGIN, worker: WORKER_URL, op: op.issuer, state: STATE });
+  const consoleUrl = `${WORKER_URL}/admin/console`;
+  log(`demo page      ${DEMO_ORIGIN}/`);
+  log(`admin console  ${consoleUrl}  (admin token: ${secrets.ADMIN_TOKEN}, kept in ${secretsFile})`);
+  log(`sample API     ${apiUrl}/api/me`);
+  log("Ctrl-C stops everything");
+  if (process.send) process.send({ ready: true, demo: DEMO_ORIGIN, worker: WORKER_URL, op: op.issuer, console: consoleUrl, api: apiUrl, github: github.origin, state: STATE });
 }
 
 async function waitFor(url, ms) {
@@ -205,27 +197,6 @@ async function waitFor(url, ms) {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${url} did not answer within ${ms / 1000}s`);
-}
-
-const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".ts": "text/plain" };
-
-function serveDemo(config) {
-  return http.createServer((req, res) => {
-    const path = new URL(req.url, "http://x").pathname;
-    if (path === "/config.json") {
-      res.writeHead(200, { "content-type": "application/json" });
-      return res.end(JSON.stringify(config));
-    }
-    const file = path === "/" ? join(ROOT, "demo", "index.html")
-      : path.startsWith("/pkg/") ? join(ROOT, normalize(path).replace(/^(\.\.[/\\])+/, ""))
-      : null;
-    if (!file || !file.startsWith(join(ROOT, "pkg")) && !file.endsWith("index.html") || !existsSync(file)) {
-      res.writeHead(404, { "content-type": "text/plain" });
-      return res.end("not found");
-    }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
-    res.end(readFileSync(file));
-  });
 }
 
 main().catch((e) => {

@@ -1,5 +1,5 @@
 // The admin API, same-origin, with the operator's token from sessionStorage (this tab only:
-// closing it forgets the token; nothing is written to localStorage or a cookie).
+// closing it forgets the token; it is never written to lasting storage or a cookie).
 
 const KEY = "kith.admin.token";
 

@@ -46,9 +46,11 @@ function clientCredentials(req, form) {
 /**
  * Starts a stand-in. `kind`: google | apple | microsoft | github | facebook | okta.
  * `clientId`/`clientSecret`: the registered client; Apple: `teamId`, `keyId` and the team's
- * public key (`applePublicKey`) instead of a secret.
+ * public key (`applePublicKey`) instead of a secret. GitHub with `account` (an identity as
+ * `code()` takes it) also answers `/login/oauth/authorize` for that user, redirecting only to
+ * `redirectUris` when given (the dev stack's GitHub-like provider).
  */
-export async function startStandin(kind, { clientId = "kith-client", clientSecret = "kith-secret", teamId, keyId, applePublicKey, formAnswers = false } = {}) {
+export async function startStandin(kind, { clientId = "kith-client", clientSecret = "kith-secret", teamId, keyId, applePublicKey, formAnswers = false, account, redirectUris } = {}) {
   const keys = signer();
   const codes = new Map(); // code -> { claims | identity, challenge, redirectUri }
   const accessTokens = new Map(); // GitHub/Facebook: token -> identity
@@ -60,6 +62,7 @@ export async function startStandin(kind, { clientId = "kith-client", clientSecre
     const form = new URLSearchParams(req.method === "POST" ? await readBody(req) : "");
     try {
       if (url.pathname === "/jwks") return send(res, 200, keys.jwks);
+      if (kind === "github" && url.pathname === "/login/oauth/authorize" && account) return authorize(url, res);
       if (url.pathname === "/.well-known/openid-configuration" && kind === "okta") {
         return send(res, 200, {
           issuer: origin, authorization_endpoint: `${origin}/oauth2/v1/authorize`, token_endpoint: `${origin}/oauth2/v1/token`,
@@ -111,6 +114,26 @@ export async function startStandin(kind, { clientId = "kith-client", clientSecre
       send(res, 500, { error: "server_error", error_description: String(e) });
     }
   });
+
+  /**
+   * GitHub's authorize step for a user who already approved the app (GitHub then skips its
+   * consent screen): back to the registered `redirect_uri` with a code bound to the PKCE
+   * challenge, and the state. Only with `account` (the signed-in GitHub user; the dev stack).
+   */
+  function authorize(url, res) {
+    const q = url.searchParams;
+    const redirectUri = q.get("redirect_uri");
+    if (q.get("client_id") !== clientId || !redirectUri || (redirectUris && !redirectUris.includes(redirectUri))) {
+      return send(res, 400, "The redirect_uri is not associated with this application.", "text/plain");
+    }
+    const code = randomBytes(16).toString("hex");
+    codes.set(code, { identity: account, challenge: q.get("code_challenge") ?? undefined, redirectUri, expires: Date.now() + 600_000 });
+    const back = new URL(redirectUri);
+    back.searchParams.set("code", code);
+    if (q.get("state")) back.searchParams.set("state", q.get("state"));
+    res.writeHead(302, { location: back.href });
+    res.end();
+  }
 
   function oauthError(res, status, error, description) {
     // GitHub answers token errors with HTTP 200, form-encoded unless JSON was asked for.
