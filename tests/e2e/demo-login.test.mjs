@@ -1,21 +1,23 @@
-// The demo login in a real headless Chromium: the page imports the packed SDK, the user
-// clicks "Sign in", logs in and consents at the real oidc-provider, comes back and is signed
-// in through the real Worker (wrangler dev, local D1).
+// The demo in a real headless Chromium: the page imports the packed SDK and offers every way
+// in — the project's providers as redirect buttons (the real oidc-provider, and a GitHub-like
+// stand-in), an id_token from a popup (One Tap style) and the server-driven flow — through the
+// real Worker (wrangler dev, local D1). It shows the session, its events and identities.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startStack } from "../support/stack.mjs";
 import { launchBrowser } from "../support/browser.mjs";
 import { verifyAccessToken } from "../support/jwt.mjs";
+import { signInOnDemo, playOp, storedSession, loggedEvents } from "../support/demo.mjs";
 
 let stack, browser, page;
-const loginPosts = [];
+const posts = [];
 
 before(async () => {
   stack = await startStack();
   browser = await launchBrowser();
   page = await browser.context.newPage();
   page.on("request", (r) => {
-    if (r.url().endsWith("/api/auth/login/social") && r.method() === "POST") loginPosts.push(r.url());
+    if (r.method() === "POST") posts.push({ url: r.url(), body: r.postData() ?? "" });
   });
 });
 
@@ -24,109 +26,129 @@ after(async () => {
   await stack?.stop();
 });
 
-/**
- * Clicks "Sign in" and plays the user at the OP (login form, consent form, or neither when
- * the OP remembers both) until the browser is back on the demo page. Returns the callback
- * URL the OP redirected to.
- */
-async function signIn(account) {
-  const back = (u) => u.href.startsWith(stack.demo);
-  let callback;
-  const seen = (f) => {
-    if (f === page.mainFrame() && back(new URL(f.url())) && f.url().includes("state=")) callback ??= f.url();
-  };
-  page.on("framenavigated", seen);
-  try {
-    await page.click("#sign-in");
-    const deadline = Date.now() + 30_000;
-    while (!callback) {
-      if (Date.now() > deadline) throw new Error(`no callback; stuck at ${page.url()}`);
-      if (back(new URL(page.url()))) {
-        await page.waitForTimeout(50);
-        continue;
-      }
-      await page.waitForLoadState("load");
-      const submit = page.locator('form button[type="submit"]');
-      if (await page.locator('input[name="login"]').count()) {
-        await page.fill('input[name="login"]', account);
-        await page.fill('input[name="password"]', "any");
-      }
-      if (await submit.count()) {
-        await Promise.all([page.waitForNavigation(), submit.first().click()]);
-      } else {
-        await page.waitForTimeout(50);
-      }
-    }
-    await page.waitForSelector("body[data-ready=true]");
-  } finally {
-    page.off("framenavigated", seen);
-  }
-  return callback;
-}
+const loginPosts = () => posts.filter((p) => p.url.endsWith("/api/auth/login/social"));
+const signIn = (account, selector) => signInOnDemo(page, stack.demo, account, selector);
+const text = (sel) => page.locator(sel).innerText();
+const identities = () => page.$$eval("#identities li", (lis) => lis.map((li) => li.dataset.provider).sort());
 
-/** Clicks "Sign out" (which calls the Worker) and waits until the page shows nobody. */
-async function signOut() {
-  await page.click("#sign-out");
+/** Clicks "Sign out (this browser)" and waits until the page shows nobody. */
+async function signOut(selector = "#sign-out") {
+  await page.click(selector);
   await page.waitForFunction(() => document.querySelector("#user-email").textContent === "nobody");
-}
-
-async function storedSession() {
-  return page.evaluate(() => {
-    const key = Object.keys(localStorage).find((k) => k.startsWith("kith.session."));
-    return key ? JSON.parse(localStorage.getItem(key)) : null;
-  });
 }
 
 let firstUserId;
 
-test("clicking Sign in completes a real login and shows the account's email", async () => {
+test("the project's providers are buttons, and the dev OP's completes a real login", async () => {
   await page.goto(`${stack.demo}/`);
   await page.waitForSelector("body[data-ready=true]");
-  assert.equal(await page.textContent("#user-email"), "nobody");
+  assert.equal(await text("#user-email"), "nobody");
+  const buttons = await page.$$eval("#provider-buttons button", (bs) => bs.map((b) => b.dataset.provider).sort());
+  assert.deepEqual(buttons, ["github", "oidc:dev"], "from GET /api/auth/providers");
   await signIn("alice");
-  assert.equal(await page.textContent("#user-email"), "alice@example.com");
+  assert.equal(await text("#user-email"), "alice@example.com");
   assert.ok(!page.url().includes("code="), "code removed from the address bar");
-  assert.equal(loginPosts.length, 1);
+  assert.equal(loginPosts().length, 1);
 
-  const session = await storedSession();
-  assert.ok(session, "session in localStorage");
+  const session = await storedSession(page);
   const claims = await verifyAccessToken(session.access_token, `${stack.worker}/.well-known/jwks.json`);
-  assert.ok(claims, "the access token verifies against /.well-known/jwks.json");
   assert.equal(claims.email, "alice@example.com");
   assert.equal(claims.sub, session.user.id);
   firstUserId = session.user.id;
-
-  assert.deepEqual(stack.d1("SELECT count(*) AS n FROM users"), [{ n: 1 }]);
+  assert.equal(JSON.parse(await text("#claims")).sub, firstUserId, "the decoded claims are shown");
+  assert.match(await text("#expires-in"), /^(59|60):\d\d$/, "a countdown to the token's expiry");
+  const events = await loggedEvents(page);
+  assert.deepEqual(events.slice(-2), ["INITIAL_SESSION", "SIGNED_IN"]);
+  assert.deepEqual(await identities(), ["oidc:dev"]);
   assert.deepEqual(stack.d1("SELECT provider, subject FROM identities"), [{ provider: "oidc:dev", subject: "alice" }]);
 });
 
 test("a second login of the same account yields the same user id", async () => {
   await signOut();
+  assert.ok((await loggedEvents(page)).includes("SIGNED_OUT"));
   await signIn("alice");
-  assert.equal(await page.textContent("#user-email"), "alice@example.com");
-  const session = await storedSession();
-  assert.equal(session.user.id, firstUserId);
+  assert.equal((await storedSession(page)).user.id, firstUserId);
   assert.deepEqual(stack.d1("SELECT count(*) AS n FROM users"), [{ n: 1 }]);
-  assert.deepEqual(stack.d1("SELECT count(*) AS n FROM identities"), [{ n: 1 }]);
+});
+
+test("the GitHub-like provider's button signs the same person in through the verified email", async () => {
+  await signOut();
+  await signIn("octocat", 'button[data-provider="github"]');
+  assert.equal(await text("#user-email"), "alice@example.com");
+  assert.equal((await storedSession(page)).user.id, firstUserId, "merged by the vouched email");
+  assert.deepEqual(await identities(), ["github", "oidc:dev"]);
+});
+
+test("an identity is unlinked and linked again from the page", async () => {
+  await page.click('#identities li[data-provider="github"] button');
+  await page.waitForFunction(() => document.querySelectorAll("#identities li").length === 1);
+  assert.deepEqual(await identities(), ["oidc:dev"]);
+  assert.equal((await loggedEvents(page)).at(-1), "USER_UPDATED");
+  await page.click('#identities li[data-provider="oidc:dev"] button');
+  await page.waitForSelector('#error[data-code="last_identity"]');
+  await signIn("octocat", 'button[data-link="github"]');
+  assert.deepEqual(await identities(), ["github", "oidc:dev"]);
+  assert.deepEqual(stack.d1("SELECT count(*) AS n FROM identities"), [{ n: 2 }]);
+});
+
+test("an id_token from a popup (One Tap style) signs in with signInWithSocial", async () => {
+  await signOut();
+  const [popup] = await Promise.all([page.waitForEvent("popup"), page.click("#one-tap")]);
+  const deadline = Date.now() + 30_000;
+  while (!popup.isClosed() && Date.now() < deadline) await playOp(popup, "alice").catch(() => {});
+  await page.waitForFunction(() => document.querySelector("#user-email").textContent === "alice@example.com");
+  const post = loginPosts().at(-1);
+  assert.match(post.body, /"id_token":"ey/, "the id_token form of the sign-in");
+  assert.match(post.body, /"nonce":"/);
+  assert.equal((await storedSession(page)).user.id, firstUserId);
+  assert.equal((await loggedEvents(page)).at(-1), "SIGNED_IN");
+});
+
+test("the server-driven flow signs in through the Worker's callback and POST /oauth/token", async () => {
+  await signOut();
+  await signIn("alice", "#server-flow");
+  await page.waitForFunction(() => document.querySelector("#user-email").textContent === "alice@example.com");
+  assert.match(await text("#session-via"), /server-driven flow/);
+  assert.equal(new URL(page.url()).pathname, "/", "the one-time code is gone from the address bar");
+  assert.ok(posts.some((p) => p.url === `${stack.worker}/oauth/token` && p.body.includes("code_verifier")));
+  const claims = JSON.parse(await text("#claims"));
+  assert.equal(claims.sub, firstUserId);
+  await signOut();
 });
 
 test("a callback with a wrong state is refused with state_mismatch and posts nothing", async () => {
-  const posts = loginPosts.length;
+  const before = loginPosts().length;
   await page.goto(`${stack.demo}/?code=stolen-code&state=not-the-state`);
   await page.waitForSelector("body[data-ready=true]");
   assert.equal(await page.getAttribute("#error", "data-code"), "state_mismatch");
-  assert.equal(loginPosts.length, posts, "no sign-in request was sent");
+  assert.equal(loginPosts().length, before, "no sign-in request was sent");
   assert.ok(!page.url().includes("stolen-code"), "the one-time parameters are removed from the URL");
 });
 
 test("a replayed callback URL is refused with state_mismatch", async () => {
-  await signOut();
   const callback = await signIn("alice");
   assert.ok(callback, "saw the OP's redirect back with code and state");
-  assert.equal(await page.textContent("#user-email"), "alice@example.com");
-  const posts = loginPosts.length;
+  assert.equal(await text("#user-email"), "alice@example.com");
+  const before = loginPosts().length;
   await page.goto(callback);
   await page.waitForSelector("body[data-ready=true]");
   assert.equal(await page.getAttribute("#error", "data-code"), "state_mismatch");
-  assert.equal(loginPosts.length, posts, "the replay sent nothing to the Worker");
+  assert.equal(loginPosts().length, before, "the replay sent nothing to the Worker");
+});
+
+test("Call my API shows the sample API's answer, or says it is not running", async () => {
+  const running = await fetch(`${stack.api}/api/me`).then(() => true, () => false);
+  await page.click("#call-api");
+  await page.waitForFunction(() => document.querySelector("#api-result").dataset.state);
+  if (running) {
+    assert.match(await text("#api-result"), new RegExp(`^your API saw user ${firstUserId}`));
+  } else {
+    assert.equal(await text("#api-result"), `The sample API at ${stack.api} is not running (npm run dev starts it).`);
+  }
+});
+
+test("signing out everywhere ends every session of the user", async () => {
+  assert.equal(await text("#user-email"), "alice@example.com");
+  await signOut("#sign-out-global");
+  assert.deepEqual(stack.d1(`SELECT count(*) AS n FROM sessions WHERE user_id = '${firstUserId}' AND revoked_at IS NULL`), [{ n: 0 }]);
 });
