@@ -5,6 +5,7 @@
 // (60 s access tokens), delete the user after a confirmation; and nothing overflows at 375 px.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { startStack } from "../support/stack.mjs";
 import { launchBrowser } from "../support/browser.mjs";
 import { signInOnDemo, loggedEvents } from "../support/demo.mjs";
@@ -82,6 +83,50 @@ test("the dev OP is added as a custom OIDC provider by discovery; its secret sho
   assert.equal(await admin.inputValue("#f-authorization_endpoint"), `${stack.op}/auth`, "endpoints came from discovery");
   const page = await admin.content();
   assert.ok(!page.includes("kith-demo-secret"), "the secret is nowhere on the page");
+});
+
+test("every other provider kind saves through its own form and fields", async () => {
+  const appleKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" });
+  const kinds = [
+    ["google", "google", { "#f-client_secret": "g-secret", "#f-hosted_domain": "example.com" }, { hosted_domain: "example.com" }],
+    ["apple", "apple", { "#f-team_id": "TEAM123456", "#f-key_id": "KEY1234567", "#f-private_key": appleKey }, { team_id: "TEAM123456", key_id: "KEY1234567" }],
+    ["microsoft", "microsoft", { "#f-client_secret": "m-secret", "#f-tenant": "common" }, { tenant: "common" }],
+    ["github", "github", { "#f-client_secret": "gh-secret" }, {}],
+    ["facebook", "facebook", { "#f-client_secret": "fb-secret" }, {}],
+    // Okta is configured from its issuer's discovery document: the dev OP serves one.
+    ["okta", "okta", { "#f-client_secret": "o-secret", "#f-issuer": stack.op }, { issuer: stack.op }],
+  ];
+  for (const [kind, name, fields, stored] of kinds) {
+    await admin.selectOption("#new-kind", kind);
+    await admin.click("#add-provider");
+    assert.equal(await admin.locator("#f-client_secret").count(), kind === "apple" ? 0 : 1, `${kind}: a client secret field only where the kind has one`);
+    assert.equal(await admin.locator("#f-tenant").count(), kind === "microsoft" ? 1 : 0, `${kind}: no field of another kind`);
+    await admin.fill("#f-client_id", `${kind}-client`);
+    for (const [sel, value] of Object.entries(fields)) await admin.fill(sel, value);
+    await admin.click("#save-provider");
+    await admin.waitForFunction((n) => document.querySelector("#provider-status")?.textContent === `Saved ${n}.`, name);
+    assert.equal(await text(admin, `#provider-list li[data-provider="${name}"] .secret-state`), "set", `${kind}: its secret shows as set`);
+    for (const [key, value] of Object.entries(stored)) assert.equal(await admin.inputValue(`#f-${key}`), value, `${kind}: ${key} filled back in`);
+    for (const secret of ["#f-client_secret", "#f-private_key"]) {
+      if (await admin.locator(secret).count()) assert.equal(await admin.inputValue(secret), "", `${kind}: ${secret} never filled back in`);
+    }
+  }
+  const providers = await (await fetch(`${stack.worker}/admin/projects/${pid}/providers`, { headers: { authorization: `Bearer ${stack.adminToken}` } })).json();
+  assert.deepEqual(providers.providers.map((p) => p.provider).sort(), ["apple", "facebook", "github", "google", "microsoft", "oidc:dev", "okta"]);
+  await admin.selectOption("#new-kind", "microsoft");
+  await admin.click("#add-provider");
+  await admin.fill("#f-client_id", "m2");
+  await admin.fill("#f-tenant", "../evil");
+  await admin.click("#save-provider");
+  await admin.waitForSelector("#provider-error:not([hidden])");
+  assert.equal(await admin.getAttribute("#provider-error", "data-code"), "invalid_request", "the API's refusal, with its code");
+  // Only the dev OP signs in from here on.
+  for (const name of ["google", "apple", "microsoft", "github", "facebook", "okta"]) {
+    await admin.click(`#provider-list li[data-provider="${name}"] button`);
+    await admin.uncheck("#f-enabled");
+    await admin.click("#save-provider");
+    await admin.waitForFunction((n) => document.querySelector("#provider-status")?.textContent === `Saved ${n}.`, name);
+  }
 });
 
 test("a sign-in on the demo pointed at that project shows up in the console's user search", async () => {
