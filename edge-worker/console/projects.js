@@ -31,6 +31,23 @@ function fill(p) {
   $("p-self").checked = p.self_registration ?? true;
   const s = { ...DEFAULTS, ...(p.settings ?? {}) };
   for (const [k, id] of Object.entries(SETTINGS)) $(id).value = s[k];
+  $("p-mailer").hidden = !mailerKnown();
+  $("p-mailer-url").value = p.mailer?.url ?? "";
+  $("p-mailer-secret").value = "";
+  $("p-mailer-secret-help").textContent = `Signing secret: ${p.mailer?.has_secret ? "set" : "not set"}. Write-only: stored sealed, never shown again; leave empty to keep it.`;
+}
+
+/** Whether this Worker's projects have a mailer (its admin API shows `mailer` on each). */
+const mailerKnown = () => projects.some((p) => "mailer" in p);
+
+/** The mailer change: absent keeps the stored one, `null` removes it, an object sets it. */
+function mailer() {
+  if (!mailerKnown()) return {};
+  const url = $("p-mailer-url").value.trim();
+  const secret = $("p-mailer-secret").value;
+  const stored = projects.find((x) => x.id === current)?.mailer;
+  if (url) return { mailer: { url, ...(secret ? { secret } : {}) } };
+  return stored ? { mailer: null } : {};
 }
 
 function open(pid) {
@@ -70,6 +87,7 @@ function body() {
     redirect_urls: lines($("p-redirects").value),
     self_registration: $("p-self").checked,
     settings,
+    ...mailer(),
   };
 }
 

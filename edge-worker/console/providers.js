@@ -56,7 +56,7 @@ function form(kindKey, p) {
       h("option", { value: "" }, "Default for this provider"),
       h("option", { value: "client_secret_basic" }, "client_secret_basic (HTTP Basic)"),
       h("option", { value: "client_secret_post" }, "client_secret_post (in the body)")));
-  f.replaceChildren(
+  const children = [
     h("h3", { id: "provider-form-title", tabindex: "-1" }, p ? `Edit ${p.provider}` : `Add ${kind.label}`),
     h("p", { class: "help" }, kind.help),
     ...name,
@@ -71,7 +71,9 @@ function form(kindKey, p) {
     h("p", { class: "status", role: "status", id: "provider-status" }),
     h("div", { class: "actions" },
       h("button", { type: "submit", id: "save-provider" }, "Save provider"),
-      h("button", { type: "button", class: "secondary", onclick: close }, "Cancel")));
+      h("button", { type: "button", class: "secondary", onclick: close }, "Cancel")),
+  ];
+  f.replaceChildren(...children.filter(Boolean)); // a field without help has no help node
   if (p?.token_endpoint_auth_method) $("f-auth-method").value = p.token_endpoint_auth_method;
   f.dataset.kind = kindKey;
   f.dataset.provider = p?.provider ?? (kind.custom ? "" : kindKey);

@@ -101,6 +101,7 @@ test("every other provider kind saves through its own form and fields", async ()
     await admin.click("#add-provider");
     assert.equal(await admin.locator("#f-client_secret").count(), kind === "apple" ? 0 : 1, `${kind}: a client secret field only where the kind has one`);
     assert.equal(await admin.locator("#f-tenant").count(), kind === "microsoft" ? 1 : 0, `${kind}: no field of another kind`);
+    assert.doesNotMatch(await admin.innerText("#provider-form"), /\b(null|undefined)\b/, `${kind}: no stray values in the form`);
     await admin.fill("#f-client_id", `${kind}-client`);
     for (const [sel, value] of Object.entries(fields)) await admin.fill(sel, value);
     await admin.click("#save-provider");

@@ -1,7 +1,7 @@
 //! The admin API's statements: projects, providers, users.
 
 use super::{
-    project_from, provider_from, query, to_json, user_from, user_select, PROJECTS_SQL, PROJECT_SQL,
+    project_from, projects_sql, provider_from, query, to_json, user_from, user_select, PROJECT_SQL,
     PROVIDERS_SQL,
 };
 use crate::app::store::{stmt, Db, StoreError};
@@ -40,7 +40,7 @@ pub async fn get_project<D: Db>(db: &D, pid: &str) -> Result<Option<Project>, St
 
 /// Every project, by name (the admin console's list).
 pub async fn list_projects<D: Db>(db: &D) -> Result<Vec<Project>, StoreError> {
-    query(db, PROJECTS_SQL, [])
+    query(db, projects_sql(), [])
         .await?
         .iter()
         .map(project_from)

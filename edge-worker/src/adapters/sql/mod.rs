@@ -63,9 +63,14 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 }
 
 const PROJECT_SQL: &str = "SELECT id, name, allowed_origins, redirect_urls, self_registration, settings FROM projects WHERE id = ?1";
-const PROJECTS_SQL: &str = "SELECT id, name, allowed_origins, redirect_urls, self_registration, settings FROM projects ORDER BY name, id LIMIT 1000";
 const PROVIDERS_SQL: &str =
     "SELECT project_id, provider, enabled, config, client_secret_enc FROM providers WHERE project_id = ?1";
+
+/// Every project by name (at most 1000): the columns of [`PROJECT_SQL`], so a listed project
+/// is read exactly as a single one.
+fn projects_sql() -> String {
+    PROJECT_SQL.replace(" WHERE id = ?1", " ORDER BY name, id LIMIT 1000")
+}
 
 fn project_from(row: &Row) -> Result<Project, StoreError> {
     let settings: ProjectSettings =
