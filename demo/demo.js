@@ -98,6 +98,7 @@ function showOtp(e) {
   $("otp").hidden = false;
   $("signed-out").hidden = true;
   $("otp-code").value = "";
+  $("otp-status").textContent = "";
   $("otp-title").focus();
 }
 function hideOtp() {
@@ -120,6 +121,19 @@ $("otp-form").addEventListener("submit", async (ev) => {
   }
 });
 $("otp-cancel").addEventListener("click", hideOtp);
+// A resend, where this SDK has one (the CONTRACT's JS API names only verifyEmail).
+$("otp-resend").hidden = typeof kith.resendVerificationEmail !== "function";
+$("otp-resend").addEventListener("click", async () => {
+  $("otp-error").hidden = true;
+  try {
+    await kith.resendVerificationEmail({ verification_token: verification.verification_token });
+    $("otp-status").textContent = "A new code is on its way; the previous one no longer works.";
+  } catch (e) {
+    $("otp-error").hidden = false;
+    $("otp-error").dataset.code = e.code ?? "unknown";
+    $("otp-error").textContent = `${e.code ?? "error"}: ${e.message}`;
+  }
+});
 
 async function loadProviders() {
   try {
