@@ -1,12 +1,14 @@
 // kith-sdk/server against tokens the real Worker issued (workerd + D1, signed in through the
 // real OpenID provider): typed claims, expiry and skew, audience, issuer, unknown keys and the
 // JWKS refetch cooldown (JWKS hits counted), algorithms, revocation through
-// POST /api/auth/session/check, and the same helper running inside a Worker in workerd.
+// POST /api/auth/session/check, the same helper running inside a Worker in workerd, and the
+// Rust check (kith-claims' example backend) on the same tokens.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { SignJWT, decodeJwt, generateKeyPair } from "jose";
 import { startFixture, opClient, PROJECT } from "../support/fixture.mjs";
 import { startServerWorker } from "../support/server-worker.mjs";
+import { startRustExample } from "../support/rust-example.mjs";
 
 let f, other, alice, issuer;
 const server = new URL("../../pkg/server.js", import.meta.url).href;
@@ -209,5 +211,29 @@ test("inside a Worker (workerd, no DOM): verifies a real token, checks revocatio
     assert.equal(wrong.error.code, "invalid_token");
   } finally {
     await w.close();
+  }
+});
+
+test("a Rust backend (kith-claims' verify_handler example) trusts the Worker's token and refuses others", async () => {
+  const rust = await startRustExample([issuer, PROJECT]);
+  try {
+    const me = (token) => fetch(rust.url, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then(async (r) => [r.status, await r.json()]);
+    const [status, body] = await me(alice.access_token);
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.equal(body.message, `your API saw user ${alice.user.id} (alice@example.com)`);
+    assert.equal(body.claims.sid, decodeJwt(alice.access_token).sid);
+    assert.deepEqual(body.claims.amr, ["social:oidc:dev"]);
+    assert.equal((await me(await signedByStranger(alice.access_token)))[1].error, "no_matching_key");
+    assert.equal((await me(alice.access_token.slice(0, -4) + "AAAA"))[1].error, "invalid_signature");
+    assert.deepEqual((await me())[0], 401);
+  } finally {
+    await rust.close();
+  }
+  const other = await startRustExample([issuer, "5d1c4b2a-0000-4000-8000-000000000001"]);
+  try {
+    const r = await fetch(other.url, { headers: { authorization: `Bearer ${alice.access_token}` } });
+    assert.equal((await r.json()).error, "audience_mismatch");
+  } finally {
+    await other.close();
   }
 });
