@@ -7,7 +7,10 @@ import type { KithError, KithErrorCode } from "./index.js";
 export type { KithErrorCode } from "./index.js";
 export { KithError, isKithError } from "./index.js";
 
-/** The codes `verifyAccessToken` throws (a subset of `KithErrorCode`). */
+/**
+ * The codes `verifyAccessToken` throws (a subset of `KithErrorCode`): its own, and those the
+ * Worker's session check can answer (`checkRevoked`), passed through with their `status`.
+ */
 export type ServerErrorCode = Extract<
   KithErrorCode,
   | "invalid_request"
@@ -18,6 +21,8 @@ export type ServerErrorCode = Extract<
   | "network_error"
   | "rate_limited"
   | "project_not_found"
+  | "not_found"
+  | "server_error"
 >;
 
 export interface VerifyOptions {

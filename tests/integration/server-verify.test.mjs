@@ -2,13 +2,14 @@
 // real OpenID provider): typed claims, expiry and skew, audience, issuer, unknown keys and the
 // JWKS refetch cooldown (JWKS hits counted), algorithms, revocation through
 // POST /api/auth/session/check, the same helper running inside a Worker in workerd, and the
-// Rust check (kith-claims' example backend) on the same tokens.
+// Rust check (kith-claims' example backend) on the same tokens, and the dev stack's sample API.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { SignJWT, decodeJwt, generateKeyPair } from "jose";
 import { startFixture, opClient, PROJECT } from "../support/fixture.mjs";
 import { startServerWorker } from "../support/server-worker.mjs";
 import { startRustExample } from "../support/rust-example.mjs";
+import { startSampleApi } from "../../scripts/lib/sample-api.mjs";
 
 let f, other, alice, issuer;
 const server = new URL("../../pkg/server.js", import.meta.url).href;
@@ -235,5 +236,36 @@ test("a Rust backend (kith-claims' verify_handler example) trusts the Worker's t
     assert.equal((await r.json()).error, "audience_mismatch");
   } finally {
     await other.close();
+  }
+});
+
+test("the dev stack's sample API answers GET /api/me for a live session, with CORS for the demo origin only", async () => {
+  const origin = "http://127.0.0.1:5173";
+  const api = await startSampleApi({ port: 0, issuer, projectId: PROJECT, allowedOrigin: origin });
+  try {
+    const get = (token, headers = {}) => fetch(api.url, { headers: { origin, ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+    const ok = await get(alice.access_token);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get("access-control-allow-origin"), origin);
+    const body = await ok.json();
+    assert.equal(body.message, `your API saw user ${alice.user.id} (alice@example.com)`);
+    assert.equal(body.claims.sub, alice.user.id);
+    assert.deepEqual(body.claims.amr, ["social:oidc:dev"]);
+    const preflight = await fetch(api.url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "authorization" } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get("access-control-allow-headers"), "authorization");
+    const foreign = await get(alice.access_token, { origin: "http://evil.example" });
+    assert.equal(foreign.headers.get("access-control-allow-origin"), null);
+    const none = await get();
+    assert.deepEqual([none.status, (await none.json()).error], [401, "invalid_token"]);
+    const bob = await signIn("bob");
+    assert.equal((await get(bob.access_token)).status, 200);
+    const out = await f.api(PROJECT, "POST", "/api/auth/logout", { body: { scope: "local" }, bearer: bob.access_token });
+    assert.equal(out.status, 204);
+    await new Promise((r) => setTimeout(r, 5_100));
+    const revoked = await get(bob.access_token);
+    assert.deepEqual([revoked.status, (await revoked.json()).error], [401, "session_revoked"]);
+  } finally {
+    await api.close();
   }
 });
