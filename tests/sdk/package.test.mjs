@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
-import { readFileSync, mkdtempSync } from "node:fs";
+import { readFileSync, mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -128,4 +128,20 @@ test("the server entry's types: the options, the claims and the error codes it t
   const source = readFileSync(join(root, "pkg", "server.js"), "utf8");
   const thrown = new Set([...source.matchAll(/new KithError\("([a-z_]+)"/g)].map((m) => m[1]));
   for (const code of thrown) assert.ok(serverCodes.includes(code), `${code} is thrown but not in ServerErrorCode`);
+});
+
+test("installed from the packed tarball, `kith-sdk/server` resolves by name (with jose) and shares KithError with the browser entry", () => {
+  const work = mkdtempSync(join(tmpdir(), "kith-server-app-"));
+  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: join(root, "pkg"), encoding: "utf8" }));
+  writeFileSync(join(work, "package.json"), JSON.stringify({ name: "kith-server-app", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", join(work, packed[0].filename)], { cwd: work, stdio: "ignore" });
+  const script = `
+    const server = await import("kith-sdk/server");
+    const browser = await import("kith-sdk");
+    const e = await server.verifyAccessToken("x.y.z", { issuer: "https://auth.example.com", projectId: "p" }).catch((e) => e);
+    console.log(JSON.stringify({ exports: Object.keys(server).sort(), same: server.KithError === browser.KithError, code: e.code, instance: e instanceof browser.KithError }));
+  `;
+  const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: work, encoding: "utf8" }).trim());
+  assert.deepEqual(out, { exports: ["KithError", "isKithError", "verifyAccessToken"], same: true, code: "invalid_token", instance: true });
+  rmSync(work, { recursive: true, force: true });
 });
