@@ -26,7 +26,7 @@ const kith = createClient({ baseUrl: config.baseUrl, projectId });
 
 $("project-line").replaceChildren(`Project ${projectId}`,
   ...(projectId === config.projectId ? [] : [" · ", el("a", { href: "/?project=default" }, "back to the demo project")]));
-$("api-url").textContent = `${config.apiUrl}/api/me`;
+$("api-url").textContent = config.apiUrl;
 
 let current = null; // { session, via: "sdk" | "server" }
 let providers = [];
@@ -187,7 +187,7 @@ async function callApi() {
   }
   let res;
   try {
-    res = await fetch(`${config.apiUrl}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    res = await fetch(config.apiUrl, { headers: { authorization: `Bearer ${token}` } });
   } catch {
     out.textContent = `The sample API at ${config.apiUrl} is not running (npm run dev starts it).`;
     out.dataset.state = "unreachable";

@@ -4,9 +4,11 @@
 //   - a GitHub-like stand-in (tests/support/standins.mjs), signed in as "octocat"
 //   - a demo project with providers `oidc:dev` (that OP) and `github` (seeded via the admin API)
 //   - the demo page (demo/, served by scripts/lib/demo-server.mjs), which imports the SDK from pkg/
+//   - a sample app backend (scripts/lib/sample-api.mjs): GET /api/me verifies the page's
+//     access token with kith-sdk/server
 //   - the admin console, served by the Worker at /admin/console
 // Ctrl-C stops everything it started. Ports: KITH_OP_PORT (9400), KITH_WORKER_PORT (8787),
-// KITH_DEMO_PORT (5173). State (D1, secrets): KITH_STATE_DIR (.kith/dev).
+// KITH_DEMO_PORT (5173), KITH_API_PORT (5174). State (D1, secrets): KITH_STATE_DIR (.kith/dev).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
@@ -15,6 +17,7 @@ import { startOp } from "./lib/dev-op.mjs";
 import { generateSecrets } from "./lib/secrets.mjs";
 import { serveDemo } from "./lib/demo-server.mjs";
 import { demoOpClients, seedDemo, startDemoGithub } from "./lib/demo-setup.mjs";
+import { startSampleApi } from "./lib/sample-api.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OP_PORT = Number(process.env.KITH_OP_PORT ?? 9400);
@@ -169,7 +172,7 @@ async function main() {
   const { oneTap } = await seedDemo({ admin, op, github, demoOrigin: DEMO_ORIGIN, projectId: DEMO_PROJECT });
   log(`demo project ${DEMO_PROJECT} with providers oidc:dev and github (a stand-in at ${github.origin})`);
 
-  const apiUrl = `http://127.0.0.1:${API_PORT}`;
+  const apiUrl = `http://127.0.0.1:${API_PORT}/api/me`; // the sample backend (below)
   const demo = serveDemo(ROOT, {
     baseUrl: WORKER_URL, projectId: DEMO_PROJECT, redirectUri, apiUrl, oneTap,
     serverFlowProvider: "oidc:dev", flowRedirect: `${DEMO_ORIGIN}/flow`,
@@ -179,12 +182,14 @@ async function main() {
     demo.closeAllConnections();
     return new Promise((resolve) => demo.close(resolve));
   });
+  const api = await startSampleApi({ port: API_PORT, issuer: WORKER_URL, projectId: DEMO_PROJECT, allowedOrigin: DEMO_ORIGIN });
+  stoppers.push(() => api.close());
   const consoleUrl = `${WORKER_URL}/admin/console`;
-  log(`demo page      ${DEMO_ORIGIN}/`);
-  log(`admin console  ${consoleUrl}  (admin token: ${secrets.ADMIN_TOKEN}, kept in ${secretsFile})`);
-  log(`sample API     ${apiUrl}/api/me`);
+  log(`demo page at ${DEMO_ORIGIN}/`);
+  log(`admin console at ${consoleUrl}  (admin token: ${secrets.ADMIN_TOKEN}, kept in ${secretsFile})`);
+  log(`sample API at ${api.url} (verifies the access token with kith-sdk/server)`);
   log("Ctrl-C stops everything");
-  if (process.send) process.send({ ready: true, demo: DEMO_ORIGIN, worker: WORKER_URL, op: op.issuer, console: consoleUrl, api: apiUrl, github: github.origin, state: STATE });
+  if (process.send) process.send({ ready: true, demo: DEMO_ORIGIN, worker: WORKER_URL, op: op.issuer, console: consoleUrl, api: api.url, github: github.origin, state: STATE });
 }
 
 async function waitFor(url, ms) {
