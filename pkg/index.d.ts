@@ -7,6 +7,7 @@ export type KithErrorCode =
   | "provider_not_enabled"
   | "invalid_request"
   | "invalid_grant"
+  | "redirect_not_allowed"
   | "invalid_social_login"
   | "email_verification_required"
   | "signup_disabled"

@@ -30,6 +30,7 @@ codes! {
     ProviderNotEnabled => ("provider_not_enabled", 422),
     InvalidRequest => ("invalid_request", 422),
     InvalidGrant => ("invalid_grant", 400),
+    RedirectNotAllowed => ("redirect_not_allowed", 400),
     InvalidSocialLogin => ("invalid_social_login", 401),
     EmailVerificationRequired => ("email_verification_required", 403),
     SignupDisabled => ("signup_disabled", 403),
@@ -61,6 +62,9 @@ pub enum ApiError {
     InvalidRequest(String),
     /// 400 `invalid_grant`: a Kith code unknown, used, expired, or not matching the verifier.
     InvalidGrant,
+    /// 400 `redirect_not_allowed`: the form_post relay's app page is not exactly one of the
+    /// project's web `redirect_urls` (the relay never redirects there).
+    RedirectNotAllowed,
     /// 401 `invalid_social_login`: the provider's answer or token was not believed.
     InvalidSocialLogin(String),
     /// 503 `provider_unavailable`: the provider's token or JWKS endpoint could not be used.
@@ -113,6 +117,7 @@ impl ApiError {
             Self::ProviderNotEnabled(_) => Code::ProviderNotEnabled,
             Self::InvalidRequest(_) => Code::InvalidRequest,
             Self::InvalidGrant => Code::InvalidGrant,
+            Self::RedirectNotAllowed => Code::RedirectNotAllowed,
             Self::InvalidSocialLogin(_) => Code::InvalidSocialLogin,
             Self::EmailVerificationRequired(_) => Code::EmailVerificationRequired,
             Self::SignupDisabled => Code::SignupDisabled,
@@ -144,6 +149,9 @@ impl ApiError {
             Self::InvalidRequest(why) => why.clone(),
             Self::InvalidGrant => {
                 "The code is unknown, used or expired, or the code_verifier does not match.".into()
+            }
+            Self::RedirectNotAllowed => {
+                "The page to return to is not one of the project's redirect_urls.".into()
             }
             Self::InvalidSocialLogin(_) => "The sign-in could not be verified.".into(),
             Self::EmailVerificationRequired(_) => {

@@ -11,6 +11,7 @@ pub mod identities;
 pub mod keyring;
 pub mod ports;
 pub mod prove;
+pub mod relay;
 pub mod secrets;
 pub mod sessions;
 pub mod signin;

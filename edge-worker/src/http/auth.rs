@@ -6,13 +6,12 @@ use super::context::{bearer, client_ip, issuer, now_secs, platform, session};
 use super::{body, cors, identities, wire};
 use crate::adapters::platform::WorkerPlatform;
 use crate::app::config::{self, Limited, RateKey};
-use crate::app::prove::{parse_claim, LoginBody};
+use crate::app::prove::{parse_claim, Claim, LoginBody, RedirectRule};
 use crate::app::sessions::{self, LogoutScope};
 use crate::app::signin;
 use crate::domain::project::Config;
-use crate::domain::{ProjectId, RefreshToken};
+use crate::domain::{ProjectId, Provider, RefreshToken};
 use crate::error::{ApiError, ApiResult};
-use kith_claims::providers::ProviderKind;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response};
@@ -123,7 +122,7 @@ fn providers(config: &Config) -> Value {
         .filter(|p| p.enabled)
         .map(|p| {
             let oauth2 = p.is_oauth2();
-            let form_post = p.kind() == ProviderKind::Apple;
+            let form_post = p.answers_with_form_post();
             json!({
                 "provider": p.name,
                 "kind": if oauth2 { "oauth2" } else { "oidc" },
@@ -146,10 +145,24 @@ pub async fn answer(call: &Call<'_>, granted: signin::Granted) -> ApiResult<Resp
     wire::json_response(&out, 200)
 }
 
+/// Reads a sign-in (or link) body for its enabled provider: redirect URIs are the project's,
+/// or the Worker's own form_post relay for that provider.
+pub async fn read_claim<'c>(
+    req: &mut Request,
+    config: &'c Config,
+) -> ApiResult<(&'c Provider, Claim)> {
+    let b: LoginBody = body::read_json(req).await?;
+    let provider = config::enabled_provider(config, &b.provider)?;
+    let own_relay = super::flow::callback_url(req, &config.project.id, &b.provider)?;
+    let rule = RedirectRule {
+        project: &config.project,
+        own_relay: &own_relay,
+    };
+    Ok((provider, parse_claim(b, &rule, provider)?))
+}
+
 async fn login(call: Call<'_>) -> ApiResult<Response> {
-    let b: LoginBody = body::read_json(call.req).await?;
-    let provider = config::enabled_provider(&call.config, &b.provider)?;
-    let claim = parse_claim(b, &call.config.project, provider)?;
+    let (provider, claim) = read_claim(call.req, &call.config).await?;
     let project = &call.config.project;
     let granted = signin::sign_in(&call.platform, project, provider, claim, call.now).await?;
     answer(&call, granted).await

@@ -16,6 +16,7 @@ mod keys;
 mod linking;
 mod native;
 mod reasons;
+mod relay;
 mod replay;
 mod secrets;
 mod sessions;
