@@ -100,9 +100,13 @@ export interface ClientOptions {
 }
 
 export interface SignInWithRedirectOptions {
-  /** e.g. "google", "github", "oidc:acme". */
+  /** e.g. "google", "github", "apple", "oidc:acme". */
   provider: string;
-  /** Where the provider sends the user back; must be one of the project's redirect_urls. */
+  /**
+   * Where the user comes back; must be one of the project's redirect_urls. For Apple
+   * (`response_mode: "form_post"`) Apple posts to the Worker's relay, which sends the user
+   * on to this page (allowlisted exactly) with `code`, `state` and the first-login `user`.
+   */
   redirectUri: string;
   /** Scopes to request instead of the provider's configured ones. */
   scopes?: string[];
@@ -143,8 +147,13 @@ export interface KithClient {
   signInWithSocial(options: SignInWithSocialOptions): Promise<Session>;
   /** Starts a redirect sign-in (PKCE S256 + state + nonce) and navigates to the provider (https only). */
   signInWithRedirect(options: SignInWithRedirectOptions): Promise<void>;
-  /** On the redirect page (or with the callback URL): checks the state once, exchanges the code. */
-  handleRedirectCallback(url?: string): Promise<Session>;
+  /**
+   * On the redirect page (or with the callback URL): checks the state once, exchanges the code.
+   * After `signInWithRedirect` it resolves to the new `Session` (SIGNED_IN); after
+   * `linkIdentity` by redirect, to the `User` with the provider linked (USER_UPDATED), or
+   * rejects with `identity_already_linked` when the account belongs to another user.
+   */
+  handleRedirectCallback(url?: string): Promise<Session | User>;
   /** The session while its access token is live; null when signed out or expired (never an expired one). */
   getSession(): Session | null;
   /** A live access token: the current one, or a refreshed one (this tab's or the tab that refreshed). */
@@ -159,7 +168,7 @@ export interface KithClient {
   getUser(): Promise<User>;
   /** Links another provider account to the signed-in user: with an id_token, at once. */
   linkIdentity(options: LinkIdentityOptions & { id_token: string }): Promise<User>;
-  /** Without an id_token: the redirect flow (navigates away; `handleRedirectCallback` completes it). */
+  /** Without an id_token: the redirect flow for any provider (navigates away; `handleRedirectCallback` completes it and resolves to the User). */
   linkIdentity(options: LinkIdentityOptions): Promise<User | void>;
   /** Unlinks a provider from the signed-in user (never the last one: `last_identity`). */
   unlinkIdentity(options: { provider: string }): Promise<User>;

@@ -2,7 +2,10 @@
 //! a move there changes this file only).
 
 pub use kith_claims::hex::sha256_hex;
-pub use kith_claims::oauth::{authorization_url, random_token, AuthorizationRequest, PkceVerifier};
+pub use kith_claims::oauth::{
+    authorization_url, random_token, relay_state, AuthorizationRequest, PkceVerifier, MAX_APP_PAGE,
+    RELAY_PREFIX,
+};
 pub use kith_claims::url_policy::TrustworthyUrl;
 
 /// Percent-encoding of a path segment (the provider in `/api/auth/identities/{provider}`).
