@@ -15,6 +15,7 @@ mod jwks;
 mod keys;
 mod linking;
 mod native;
+mod otp;
 mod reasons;
 mod replay;
 mod secrets;
