@@ -14,6 +14,7 @@ mod identities;
 mod jwks;
 mod keys;
 mod linking;
+mod mailer;
 mod native;
 mod otp;
 mod reasons;
