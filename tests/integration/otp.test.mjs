@@ -178,3 +178,22 @@ test("the admin API never returns the mailer secret and refuses verify_email wit
   assert.equal(r.status, 422, JSON.stringify(r.body));
   assert.equal(r.body.error, "invalid_request");
 });
+
+test("the dev outbox refuses a post with a bad or stale signature and keeps nothing", async () => {
+  const before = f.outbox.messages().length;
+  const body = JSON.stringify({ to: "mallory@example.com", code: "000000", expires_at: 0, project_id: "x" });
+  const t = Math.floor(Date.now() / 1000);
+  const sign = (secret, at) => `t=${at},v1=${createHmac("sha256", secret).update(`${at}.${body}`).digest("hex")}`;
+  for (const signature of [sign("not-the-secret", t), sign(f.outbox.secret, t - 3600), "t=1,v1=zz", undefined]) {
+    const res = await fetch(f.outbox.hookUrl, {
+      method: "POST", headers: { "content-type": "application/json", ...(signature ? { "kith-signature": signature } : {}) }, body,
+    });
+    assert.equal(res.status, 401, String(signature));
+  }
+  assert.equal(f.outbox.messages().length, before);
+  const good = await fetch(f.outbox.hookUrl, { method: "POST", headers: { "kith-signature": sign(f.outbox.secret, t) }, body });
+  assert.equal(good.status, 204);
+  assert.equal(f.outbox.messages("mallory@example.com").length, 1);
+  const listed = await (await fetch(`${f.outbox.url}/messages?to=mallory%40example.com`)).json();
+  assert.equal(listed.messages[0].code, "000000");
+});
