@@ -7,3 +7,5 @@ ALTER TABLE projects ADD COLUMN mailer_secret_enc TEXT;
 ALTER TABLE email_verifications ADD COLUMN sent_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE email_verifications ADD COLUMN resends INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE email_verifications ADD COLUMN redeemed_by TEXT;
+-- The cap on live verifications per address (app/otp) counts by address.
+CREATE INDEX email_verifications_by_email ON email_verifications (project_id, email);

@@ -8,7 +8,7 @@ use futures_executor::block_on;
 use kith_claims::b64;
 use kith_claims::hex::sha256_hex;
 use kith_worker::adapters::sql;
-use kith_worker::app::otp::{self, CODE_TTL_SECS, MAX_ATTEMPTS, MAX_RESENDS};
+use kith_worker::app::otp::{self, CODE_TTL_SECS, MAX_ATTEMPTS, MAX_LIVE_PER_ADDRESS, MAX_RESENDS};
 use kith_worker::app::ports::Crypto;
 use kith_worker::app::prove::LoginBody;
 use kith_worker::app::signin::{Fresh, Granted};
@@ -171,6 +171,39 @@ fn a_wrong_code_is_invalid_code_and_five_wrong_codes_kill_the_verification() {
         "no new code either: {e:?}"
     );
     assert_eq!(n.rows(), (0, 0, 0));
+}
+
+#[test]
+fn a_resend_gives_no_more_tries() {
+    let n = otp_world(verify_on());
+    let token = challenged(&n, "sub-1");
+    for _ in 0..MAX_ATTEMPTS - 1 {
+        verify(&n, &token, &wrong(&code(&n))).unwrap_err();
+    }
+    resend(&n, &token, now() + 61).unwrap();
+    let right = code(&n);
+    let e = verify_at(&n, &token, &wrong(&right), now() + 62).unwrap_err();
+    assert!(matches!(e, ApiError::InvalidCode), "{e:?}");
+    let e = verify_at(&n, &token, &right, now() + 63).unwrap_err();
+    assert!(matches!(e, ApiError::TooManyAttempts), "{e:?}");
+}
+
+#[test]
+fn an_address_has_at_most_three_live_verifications_so_guesses_stay_bounded() {
+    // An attacker whose provider account claims the victim's address signs in again and
+    // again: each sign-in would bring five more guesses and one more email.
+    let n = otp_world(verify_on());
+    for i in 0..MAX_LIVE_PER_ADDRESS {
+        challenged(&n, &format!("sub-{i}"));
+    }
+    let e = unvouched(&n, "sub-more").unwrap_err();
+    assert!(matches!(e, ApiError::RateLimited), "{e:?}");
+    assert_eq!(
+        n.p.mailer.sent().len() as i64,
+        MAX_LIVE_PER_ADDRESS,
+        "no more emails"
+    );
+    assert_eq!(count(&n.p.db, "email_verifications"), MAX_LIVE_PER_ADDRESS);
 }
 
 #[test]

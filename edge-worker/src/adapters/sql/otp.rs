@@ -21,20 +21,46 @@ pub struct Pending<'a> {
     pub expires_at: i64,
 }
 
-/// Records a pending verification.
-pub async fn create<D: Db>(db: &D, v: &Pending<'_>) -> Result<(), StoreError> {
-    let id = v.identity;
-    db.batch(vec![stmt(
-        "INSERT INTO email_verifications (id, project_id, provider, subject, email, name, picture, link_to, code_hash, created_at, expires_at, sent_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10)",
-        [
-            v.id.into(), v.project_id.into(), v.provider.into(), id.subject().into(),
-            id.email().unwrap_or_default().into(), id.name().into(), id.picture().into(),
-            v.link_to.into(), v.code_hash.into(), v.now.into(), v.expires_at.into(),
-        ],
-    )])
+/// Live verifications of `?2` in project `?1` at `?3`.
+const LIVE_FOR_ADDRESS: &str =
+    "SELECT count(*) FROM email_verifications WHERE project_id = ?1 AND email = ?2 AND expires_at > ?3";
+
+/// Whether the address already has `max_live` verifications alive.
+pub async fn address_busy<D: Db>(
+    db: &D,
+    pid: &str,
+    email: &str,
+    now: i64,
+    max_live: i64,
+) -> Result<bool, StoreError> {
+    let rows = super::query(
+        db,
+        LIVE_FOR_ADDRESS.replace("count(*)", "count(*) AS n"),
+        [pid.into(), email.into(), now.into()],
+    )
     .await?;
-    Ok(())
+    Ok(rows.first().and_then(|r| int(r, "n")).unwrap_or_default() >= max_live)
+}
+
+/// Records a pending verification unless its address already has `max_live` alive (then
+/// false, nothing written): the cap holds under concurrent sign-ins too.
+pub async fn create<D: Db>(db: &D, v: &Pending<'_>, max_live: i64) -> Result<bool, StoreError> {
+    let id = v.identity;
+    let rows = super::query(
+        db,
+        format!(
+            "INSERT INTO email_verifications (id, project_id, provider, subject, email, name, picture, link_to, code_hash, created_at, expires_at, sent_at) \
+             SELECT ?4, ?1, ?5, ?6, ?2, ?7, ?8, ?9, ?10, ?3, ?11, ?3 WHERE ({LIVE_FOR_ADDRESS}) < ?12 RETURNING id"
+        ),
+        [
+            v.project_id.into(), id.email().unwrap_or_default().into(), v.now.into(),
+            v.id.into(), v.provider.into(), id.subject().into(), id.name().into(),
+            id.picture().into(), v.link_to.into(), v.code_hash.into(), v.expires_at.into(),
+            max_live.into(),
+        ],
+    )
+    .await?;
+    Ok(!rows.is_empty())
 }
 
 /// A pending verification as stored.
@@ -132,7 +158,7 @@ pub async fn find<D: Db>(db: &D, id: &str, pid: &str) -> Result<Option<PendingRo
 }
 
 /// Replaces the code of `id` (a resend) if it still is `old_hash`: the old code stops
-/// working, the tries start over. False when a concurrent resend or redemption won.
+/// working; the tries made so far still count (they are per verification). False when a concurrent resend or redemption won.
 pub async fn replace_code<D: Db>(
     db: &D,
     id: &str,
@@ -143,7 +169,7 @@ pub async fn replace_code<D: Db>(
 ) -> Result<bool, StoreError> {
     let rows = super::query(
         db,
-        "UPDATE email_verifications SET code_hash = ?3, sent_at = ?4, expires_at = ?5, attempts = 0, \
+        "UPDATE email_verifications SET code_hash = ?3, sent_at = ?4, expires_at = ?5, \
          resends = resends + 1 WHERE id = ?1 AND code_hash = ?2 AND redeemed_by IS NULL RETURNING id",
         [id.into(), old_hash.into(), new_hash.into(), now.into(), expires_at.into()],
     )

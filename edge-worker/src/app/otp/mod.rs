@@ -4,9 +4,12 @@
 //! who owns the address only once the code comes back.
 //!
 //! Against guessing: a code lives [`CODE_TTL_SECS`]; each try is counted before the
-//! comparison and [`MAX_ATTEMPTS`] wrong ones kill the verification; resends wait
-//! [`RESEND_COOLDOWN_SECS`] and stop after [`MAX_RESENDS`]; the routes are rate-limited
-//! per IP. Storage keeps a keyed hash of the code, never the code, and the SHA-256 of the
+//! comparison and [`MAX_ATTEMPTS`] wrong ones kill the verification (a resend does not give
+//! more); resends wait [`RESEND_COOLDOWN_SECS`] and stop after [`MAX_RESENDS`]; an address
+//! has at most [`MAX_LIVE_PER_ADDRESS`] live verifications, so someone signing in again
+//! and again with an account that claims a victim's address gets at most
+//! `MAX_LIVE_PER_ADDRESS * MAX_ATTEMPTS` guesses per [`CODE_TTL_SECS`] (and the victim at
+//! most as many emails); the routes are rate-limited per IP. Storage keeps a keyed hash of the code, never the code, and the SHA-256 of the
 //! token, never the token. Nothing is recorded until the mailer took the message.
 
 pub mod code;
@@ -28,6 +31,8 @@ pub const MAX_ATTEMPTS: i64 = 5;
 pub const RESEND_COOLDOWN_SECS: i64 = 60;
 /// Codes sent again per verification (after the first).
 pub const MAX_RESENDS: i64 = 3;
+/// Live verifications per address and project.
+pub const MAX_LIVE_PER_ADDRESS: i64 = 3;
 
 /// A sign-in that must prove its email first.
 pub struct Challenge<'a> {
@@ -87,6 +92,10 @@ pub async fn challenge<P: Platform>(
     let token = &fresh.verification_id;
     let id = code::row_id(token);
     let expires_at = now + CODE_TTL_SECS;
+    let pid = c.project.id.as_str();
+    if sql::address_busy(p.db(), pid, email, now, MAX_LIVE_PER_ADDRESS).await? {
+        return Err(ApiError::RateLimited);
+    }
     send(
         p,
         c.project,
@@ -98,7 +107,7 @@ pub async fn challenge<P: Platform>(
     .await?;
     let pending = Pending {
         id: &id,
-        project_id: c.project.id.as_str(),
+        project_id: pid,
         provider: c.provider.name.as_str(),
         identity: c.identity,
         link_to: c.link_to,
@@ -106,7 +115,10 @@ pub async fn challenge<P: Platform>(
         now,
         expires_at,
     };
-    sql::create(p.db(), &pending).await?;
+    if !sql::create(p.db(), &pending, MAX_LIVE_PER_ADDRESS).await? {
+        // Concurrent sign-ins filled the address's verifications meanwhile.
+        return Err(ApiError::RateLimited);
+    }
     Ok(ApiError::EmailVerificationRequired {
         token: token.clone(),
         email_hint: code::mask(email),
