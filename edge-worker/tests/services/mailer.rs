@@ -175,3 +175,18 @@ fn verify_email_is_refused_at_config_time_without_a_mailer_and_the_mailer_cannot
     let e = put_project(&n, project(Value::Null)).unwrap_err();
     assert!(matches!(e, ApiError::InvalidRequest(_)), "{e:?}");
 }
+
+#[test]
+fn a_message_and_its_target_print_neither_the_code_nor_the_secret() {
+    let secret = Secret::new(WHSEC);
+    let code = Secret::new(CODE);
+    let target = MailTarget {
+        url: HOOK,
+        secret: &secret,
+    };
+    let printed = format!("{:?} {:?}", message(&code), target);
+    assert!(
+        !printed.contains(CODE) && !printed.contains(WHSEC),
+        "{printed}"
+    );
+}

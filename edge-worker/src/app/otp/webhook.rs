@@ -30,6 +30,16 @@ pub fn signature(secret: &[u8], now: i64, body: &str) -> String {
     format!("t={now},v1={hex}")
 }
 
+/// `scheme://host[:port]` of `url`.
+fn origin(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url
+        .get(start..)
+        .and_then(|rest| rest.find(['/', '?', '#']))
+        .map_or(url.len(), |i| start + i);
+    url.get(..end).unwrap_or_default()
+}
+
 /// The signed POST of one message.
 pub fn signed_request(target: &MailTarget<'_>, m: &CodeMessage<'_>, now: i64) -> HttpRequest {
     let body = serde_json::json!({
@@ -54,11 +64,13 @@ pub fn signed_request(target: &MailTarget<'_>, m: &CodeMessage<'_>, now: i64) ->
 }
 
 impl<H: Http> Mailer for Webhook<H> {
-    /// Any answer but 2xx, or no answer, is `mailer_unavailable`. The reason names the URL
-    /// and the status only: never the body (it holds the code) nor a platform message.
+    /// Any answer but 2xx, or no answer, is `mailer_unavailable`. The reason names the URL's
+    /// origin and the status only: never the body (it holds the code), the path, nor a
+    /// platform message.
     async fn deliver(&self, t: &MailTarget<'_>, m: &CodeMessage<'_>, now: i64) -> ApiResult<()> {
         let request = signed_request(t, m, now);
-        let url = t.url.split(['?', '#']).next().unwrap_or_default();
+        // The origin only: a webhook URL may carry a credential in its path or query.
+        let url = origin(t.url);
         match self.0.send(&request).await {
             Ok(answer) if (200..300).contains(&answer.status) => Ok(()),
             Ok(answer) => Err(ApiError::MailerUnavailable(format!(
