@@ -197,3 +197,14 @@ test("the dev outbox refuses a post with a bad or stale signature and keeps noth
   const listed = await (await fetch(`${f.outbox.url}/messages?to=mallory%40example.com`)).json();
   assert.equal(listed.messages[0].code, "000000");
 });
+
+test("an address has at most three live verifications: a fourth sign-in is rate_limited and sends nothing", async () => {
+  const pid = await verifyingProject();
+  for (let i = 0; i < 3; i++) await challenge(pid);
+  const seen = f.outbox.messages(ALICE).length;
+  const res = await signIn(pid);
+  assert.equal(res.status, 429, JSON.stringify(res.body));
+  assert.equal(res.body.error, "rate_limited");
+  assert.equal(f.outbox.messages(ALICE).length, seen, "no fourth email");
+  assert.equal(await f.countIn(pid, "email_verifications"), 3);
+});
