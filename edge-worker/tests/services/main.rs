@@ -17,6 +17,7 @@ mod linking;
 mod mailer;
 mod native;
 mod otp;
+mod plans;
 mod reasons;
 mod replay;
 mod secrets;
