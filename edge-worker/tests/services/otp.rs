@@ -340,3 +340,47 @@ fn the_stored_code_is_neither_the_code_nor_its_bare_sha256_and_the_token_is_hash
     assert_ne!(id, token, "the token is not stored as it is");
     assert_eq!(id, sha256_hex(&token));
 }
+
+#[test]
+fn no_statement_of_the_code_step_scans_a_table() {
+    let n = otp_world(verify_on());
+    // Rows to walk, had a statement walked them: other addresses' verifications and users.
+    for i in 0..20 {
+        let id = super::world::assume(
+            &format!("s-{i}"),
+            Some(&format!("u{i}@example.com")),
+            false,
+            None,
+            &[],
+        );
+        let pending = sql::otp::Pending {
+            id: &format!("row-{i}"),
+            project_id: PID,
+            provider: "oidc:dev",
+            identity: &id,
+            link_to: None,
+            code_hash: "h",
+            now: now(),
+            expires_at: now() + 600,
+        };
+        block_on(sql::otp::create(&n.p.db, &pending, 3)).unwrap();
+    }
+    vouched_owner(&n);
+    n.p.db.record_plans();
+    let token = challenged(&n, "sub-1");
+    verify(&n, &token, &wrong(&code(&n))).unwrap_err();
+    resend(&n, &token, now() + 61).unwrap();
+    verify_at(&n, &token, &code(&n), now() + 62).unwrap();
+    let otp_statements =
+        n.p.db
+            .plans()
+            .iter()
+            .filter(|p| p.sql.contains("email_verifications"))
+            .count();
+    assert!(
+        otp_statements >= 6,
+        "the code step's statements were kept: {otp_statements}"
+    );
+    let walking = super::plans::walking(&n.p.db);
+    assert!(walking.is_empty(), "{walking:#?}");
+}
