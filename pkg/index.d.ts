@@ -26,6 +26,13 @@ export type KithErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "server_error"
+  | "invalid_code"
+  | "verification_expired"
+  | "verification_not_found"
+  | "too_many_attempts"
+  | "too_many_resends"
+  | "mailer_not_configured"
+  | "mailer_unavailable"
   | "state_mismatch"
   | "missing_code_verifier"
   | "network_error"
@@ -42,6 +49,8 @@ export declare class KithError extends Error {
   readonly status?: number;
   /** With `email_verification_required`: the token to complete `verifyEmail` with. */
   readonly verification_token?: string;
+  /** With `email_verification_required`: where the code went, masked (`"a***e@example.com"`). */
+  readonly email_hint?: string;
   constructor(code: KithErrorCode, message?: string, status?: number);
 }
 
@@ -179,6 +188,11 @@ export interface KithClient {
   getProviderToken(options: { provider: string }): Promise<ProviderToken>;
   /** Completes an email verification with the code the user received. */
   verifyEmail(options: { verification_token: string; code: string }): Promise<Session>;
+  /**
+   * Sends a new code for a pending verification (the old code stops working). At most once a
+   * minute (`rate_limited`) and three times per verification (`too_many_resends`).
+   */
+  resendVerificationEmail(options: { verification_token: string }): Promise<void>;
   /** `{nonce, hashedNonce}` for One Tap / Sign in with Apple JS. */
   createNonce(): Promise<{ nonce: string; hashedNonce: string }>;
   /** Releases listeners, timers, the channel and the lock; the client does nothing afterwards. */

@@ -1,9 +1,10 @@
 //! `/api/auth/*` for browsers and apps: providers, sign-in, refresh, sign-out, the user,
-//! and (in [`super::identities`]) linking. Each request names its project with the
-//! `project-id` header; browser calls are checked against the project's origins.
+//! (in [`super::identities`]) linking and (in [`super::otp`]) email verification. Each
+//! request names its project with the `project-id` header; browser calls are checked
+//! against the project's origins.
 
 use super::context::{bearer, client_ip, issuer, now_secs, platform, session};
-use super::{body, cors, identities, wire};
+use super::{body, cors, identities, otp, wire};
 use crate::adapters::platform::WorkerPlatform;
 use crate::app::config::{self, Limited, RateKey};
 use crate::app::prove::{parse_claim, Claim, LoginBody, RedirectRule};
@@ -52,6 +53,8 @@ fn limited(method: &Method, rest: &[&str]) -> Option<Limited> {
         // Linking proves a provider account exactly as a sign-in does: same limit.
         (Method::Post, ["login", "social"] | ["identities"]) => Some(Limited::SignIn),
         (Method::Post, ["refresh"]) => Some(Limited::Refresh),
+        // Each try of a code is counted here as well as against its verification.
+        (Method::Post, ["verify-email"] | ["verify-email", "resend"]) => Some(Limited::Verify),
         (Method::Get, ["providers"]) => Some(Limited::Read),
         (Method::Post, ["session", "check"]) => Some(Limited::Check),
         _ => None,
@@ -100,6 +103,8 @@ async fn dispatch(call: Call<'_>, rest: &[&str]) -> ApiResult<Response> {
         (Method::Get, ["user"]) => user(call).await,
         (Method::Post, ["session", "check"]) => session_check(call).await,
         (Method::Post, ["identities"]) => identities::link(call).await,
+        (Method::Post, ["verify-email"]) => otp::verify(call).await,
+        (Method::Post, ["verify-email", "resend"]) => otp::resend(call).await,
         (Method::Delete, ["identities", provider]) => identities::unlink(call, provider).await,
         (
             _,
@@ -110,7 +115,9 @@ async fn dispatch(call: Call<'_>, rest: &[&str]) -> ApiResult<Response> {
             | ["user"]
             | ["session", "check"]
             | ["identities"]
-            | ["identities", _],
+            | ["identities", _]
+            | ["verify-email"]
+            | ["verify-email", "resend"],
         ) => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NotFound),
     }

@@ -105,6 +105,7 @@ pub fn native() -> Native {
         redirect_urls: vec![REDIRECT.into()],
         self_registration: true,
         settings: ProjectSettings::default(),
+        mailer: None,
     };
     block_on(sql::admin::put_project(&p.db, &project, now())).unwrap();
     let seal = |name: &str| {

@@ -181,6 +181,19 @@ pub fn verify_email_call(o: &JsValue) -> SdkResult<Call> {
     })
 }
 
+/// `resendVerificationEmail({verification_token})`: a new code to the same address (the
+/// old one stops working); resolves when the Worker sent it.
+pub fn resend_email_call(o: &JsValue) -> SdkResult<Call> {
+    let token = required(o, "verification_token")?;
+    Ok(Call {
+        method: "POST",
+        path: "/api/auth/verify-email/resend".into(),
+        body: json_body(&[("verification_token", Some(token.as_str()))]),
+        bearer: false,
+        then: Then::Answer,
+    })
+}
+
 /// A redirect flow (sign-in, or linking when `link`) starts with the provider list.
 pub fn redirect_call(o: &JsValue, link: bool) -> SdkResult<Call> {
     let provider = required(o, "provider")?;
