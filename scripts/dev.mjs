@@ -3,17 +3,19 @@
 //   - the Kith Worker under `wrangler dev --local`, with local D1 (migrations applied)
 //   - a GitHub-like stand-in (tests/support/standins.mjs), signed in as "octocat"
 //   - a demo project with providers `oidc:dev` (that OP) and `github` (seeded via the admin API)
+//   - the dev outbox, the demo project's mailer: verification codes are printed here
 //   - the demo page (demo/, served by scripts/lib/demo-server.mjs), which imports the SDK from pkg/
 //   - a sample app backend (scripts/lib/sample-api.mjs): GET /api/me verifies the page's
 //     access token with kith-sdk/server
 //   - the admin console, served by the Worker at /admin/console
 // Ctrl-C stops everything it started. Ports: KITH_OP_PORT (9400), KITH_WORKER_PORT (8787),
-// KITH_DEMO_PORT (5173), KITH_API_PORT (5174). State (D1, secrets): KITH_STATE_DIR (.kith/dev).
+// KITH_DEMO_PORT (5173), KITH_API_PORT (5174), KITH_OUTBOX_PORT (any free port). State (D1, secrets): KITH_STATE_DIR (.kith/dev).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startOp } from "./lib/dev-op.mjs";
+import { startOutbox } from "./lib/dev-outbox.mjs";
 import { generateSecrets } from "./lib/secrets.mjs";
 import { serveDemo } from "./lib/demo-server.mjs";
 import { demoOpClients, seedDemo, startDemoGithub } from "./lib/demo-setup.mjs";
@@ -169,7 +171,11 @@ async function main() {
     });
     if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${await res.text()}`);
   };
-  const { oneTap } = await seedDemo({ admin, op, github, demoOrigin: DEMO_ORIGIN, projectId: DEMO_PROJECT });
+  const outbox = await startOutbox({ port: Number(process.env.KITH_OUTBOX_PORT ?? 0), log: (m) => log(m) });
+  stoppers.push(() => outbox.close());
+  log(`dev outbox at ${outbox.url} (verification codes are printed here; GET /messages?to=)`);
+  const mailer = { url: outbox.hookUrl, secret: outbox.secret };
+  const { oneTap } = await seedDemo({ admin, op, github, mailer, demoOrigin: DEMO_ORIGIN, projectId: DEMO_PROJECT });
   log(`demo project ${DEMO_PROJECT} with providers oidc:dev and github (a stand-in at ${github.origin})`);
 
   const apiUrl = `http://127.0.0.1:${API_PORT}/api/me`; // the sample backend (below)
@@ -189,7 +195,9 @@ async function main() {
   log(`admin console at ${consoleUrl}  (admin token: ${secrets.ADMIN_TOKEN}, kept in ${secretsFile})`);
   log(`sample API at ${api.url} (verifies the access token with kith-sdk/server)`);
   log("Ctrl-C stops everything");
-  if (process.send) process.send({ ready: true, demo: DEMO_ORIGIN, worker: WORKER_URL, op: op.issuer, console: consoleUrl, api: api.url, github: github.origin, state: STATE });
+  if (process.send) {
+    process.send({ ready: true, demo: DEMO_ORIGIN, worker: WORKER_URL, op: op.issuer, console: consoleUrl, api: api.url, outbox: outbox.url, github: github.origin, state: STATE });
+  }
 }
 
 async function waitFor(url, ms) {

@@ -46,11 +46,11 @@ export function startDemoGithub({ demoOrigin }) {
   return startStandin("github", { account: OCTOCAT, redirectUris: [`${demoOrigin}/`] });
 }
 
-/** Seeds the demo project through the admin API (`admin(path, body)` PUTs). */
-export async function seedDemo({ admin, op, github, demoOrigin, projectId }) {
+/** Seeds the demo project through the admin API (`admin(path, body)` PUTs); `mailer`: its webhook. */
+export async function seedDemo({ admin, op, github, mailer, demoOrigin, projectId }) {
   const discovery = await (await fetch(`${op.issuer}/.well-known/openid-configuration`)).json();
   await admin(`/admin/projects/${projectId}`, {
-    name: "Kith demo", allowed_origins: [demoOrigin], redirect_urls: [`${demoOrigin}/`, `${demoOrigin}/flow`],
+    name: "Kith demo", allowed_origins: [demoOrigin], redirect_urls: [`${demoOrigin}/`, `${demoOrigin}/flow`], mailer,
   });
   await admin(`/admin/projects/${projectId}/providers/oidc%3Adev`, {
     client_id: "kith-demo",
