@@ -158,3 +158,44 @@ test("signing out everywhere ends every session of the user", async () => {
   await signOut("#sign-out-global");
   assert.deepEqual(stack.d1(`SELECT count(*) AS n FROM sessions WHERE user_id = '${firstUserId}' AND revoked_at IS NULL`), [{ n: 0 }]);
 });
+
+test("an unvouched email gets the code screen: the masked address, a wrong code's error, then the right code signs in", async () => {
+  const cfg = await (await fetch(`${stack.demo}/config.json`)).json();
+  const admin = (method, path, body) => fetch(`${stack.worker}${path}`, {
+    method, headers: { authorization: `Bearer ${stack.adminToken}`, "content-type": "application/json" },
+    body: body && JSON.stringify(body),
+  });
+  // alice's user goes, so the unverified account's address has to be proven by the code.
+  assert.equal((await admin("DELETE", `/admin/projects/${cfg.projectId}/users/${firstUserId}`)).status, 204);
+  const discovery = await (await fetch(`${stack.op}/.well-known/openid-configuration`)).json();
+  const put = await admin("PUT", `/admin/projects/${cfg.projectId}/providers/oidc%3Adev`, {
+    client_id: "kith-demo", client_secret: "kith-demo-secret", issuer: discovery.issuer,
+    authorization_endpoint: discovery.authorization_endpoint, token_endpoint: discovery.token_endpoint,
+    jwks_uri: discovery.jwks_uri, scopes: ["openid", "email", "profile"], options: { verify_email: true },
+  });
+  assert.equal(put.status, 200, await put.text());
+  await browser.context.clearCookies(); // log in afresh at the OP, as another account
+  const sent = (await stack.messages("alice@example.com")).length;
+  await signIn("alice-unverified");
+  await page.waitForSelector("#otp:not([hidden])");
+  assert.equal(await page.getAttribute("#error", "data-code"), "email_verification_required");
+  assert.equal(await text("#otp-hint"), "a***e@example.com");
+  assert.ok(await page.isHidden("#signed-out"), "the code screen replaces the sign-in choices");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "otp-title", "focus moves to the screen");
+  const messages = await stack.messages("alice@example.com");
+  assert.equal(messages.length, sent + 1, "the code reached the dev outbox");
+
+  const right = messages.at(-1).code;
+  await page.fill("#otp-code", right === "000000" ? "111111" : "000000");
+  await page.click("#otp-verify");
+  await page.waitForSelector("#otp-error:not([hidden])");
+  assert.equal(await page.getAttribute("#otp-error", "data-code"), "invalid_code");
+  assert.equal(await text("#user-email"), "nobody");
+
+  await page.fill("#otp-code", right);
+  await page.click("#otp-verify");
+  await page.waitForFunction(() => document.querySelector("#user-email").textContent === "alice@example.com");
+  assert.ok(await page.isHidden("#otp"));
+  assert.equal((await loggedEvents(page)).at(-1), "SIGNED_IN");
+  assert.deepEqual(stack.d1("SELECT subject FROM identities WHERE provider = 'oidc:dev'"), [{ subject: "alice-unverified" }]);
+});
