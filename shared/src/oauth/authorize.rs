@@ -62,6 +62,16 @@ pub fn authorization_url(req: &AuthorizationRequest<'_>) -> String {
     url
 }
 
+/// Appends `params` to an authorization URL that already has a query (as
+/// [`authorization_url`] makes it): the provider's extra parameters, kept as data in
+/// `providers::tokens` (Google's `access_type`, `include_granted_scopes`, `prompt`).
+pub fn append_params(url: &mut String, params: &[(&str, &str)]) {
+    if !params.is_empty() {
+        url.push('&');
+        url.push_str(&form(params));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,8 @@
 //! - [`CodeExchange::request`] prepares the back-channel code exchange (section 4.1.3) as a
 //!   plain [`HttpRequest`] that the caller sends with whatever HTTP client it has, and
 //!   [`process_token_response`] reads the answer (sections 5.1 / 5.2);
+//! - [`TokenRenewal`] prepares the renewal of a provider's access token (section 6, and
+//!   Facebook's long-lived exchange) and [`process_renewal_response`] reads its answer;
 //! - [`form_encode`], [`form_decode`], [`percent_decode`]: the encodings these use.
 //!
 //! Every secret here (client secret, PKCE verifier, tokens in requests and answers) prints
@@ -16,11 +18,13 @@ mod client_secret;
 mod form;
 mod pkce;
 mod redact;
+mod refresh;
 mod token;
 
-pub use authorize::{authorization_url, AuthorizationRequest};
+pub use authorize::{append_params, authorization_url, AuthorizationRequest};
 pub use client_secret::ClientSecret;
 pub use form::{form_decode, form_encode, percent_decode};
 pub use pkce::{random_token, PkceVerifier};
 pub use redact::REDACTED;
+pub use refresh::{process_renewal_response, Renewal, TokenRenewal};
 pub use token::{process_token_response, ClientAuth, CodeExchange, HttpRequest, TokenResponse};

@@ -9,7 +9,8 @@
 //!
 //! One file per provider holds its profile and its documented quirks: [`google`],
 //! [`apple`], [`microsoft`], [`github`] and [`facebook`] (whose API answers are parsed
-//! here), and [`discovery`] for Okta and custom OpenID providers. [`ProviderName`] and
+//! here), and [`discovery`] for Okta and custom OpenID providers. [`tokens`] holds how each
+//! kind renews its API token and asks for more scopes. [`ProviderName`] and
 //! [`ProviderKind`] are the one list of names Kith knows.
 
 pub mod apple;
@@ -21,8 +22,10 @@ mod identity;
 pub mod microsoft;
 mod name;
 mod profile;
+pub mod tokens;
 
 pub use discovery::Discovery;
 pub use identity::Identity;
 pub use name::{Protocol, ProviderKind, ProviderName};
 pub use profile::{EmailTrust, Endpoints, NonceStyle, ProviderProfile, SubjectRule};
+pub use tokens::{granted_scopes, merge_scopes, RenewalStyle};
