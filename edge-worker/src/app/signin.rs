@@ -4,6 +4,7 @@
 use super::ports::{random, random_uuid, Crypto};
 use crate::adapters::sql::signin::{self as sql, PendingVerification, SignIn, SignInOutcome};
 use crate::app::store::Db;
+use crate::app::vault::{self, Vault};
 use crate::domain::{Project, ProvenIdentity, Provider, RefreshToken, Secret, SessionId, UserOut};
 use crate::error::{ApiError, ApiResult};
 use kith_claims::b64;
@@ -78,12 +79,26 @@ fn decisions(
 }
 
 /// Applies the linking policy for a proven identity: signs in, links or creates, or refuses
-/// with the CONTRACT's 403/409 codes.
+/// with the CONTRACT's 403/409 codes. Keeps no provider token.
 pub async fn complete_sign_in<D: Db>(
     db: &D,
     project: &Project,
     provider: &Provider,
     id: &ProvenIdentity,
+    fresh: &Fresh,
+    now: i64,
+) -> ApiResult<Granted> {
+    let none = Vault::Nothing;
+    complete_sign_in_keeping(db, (project, provider), id, &none, fresh, now).await
+}
+
+/// [`complete_sign_in`], writing `vault` (the code exchange's sealed provider tokens) in the
+/// same batch: stored only if the sign-in succeeds.
+pub async fn complete_sign_in_keeping<D: Db>(
+    db: &D,
+    (project, provider): (&Project, &Provider),
+    id: &ProvenIdentity,
+    vault: &Vault,
     fresh: &Fresh,
     now: i64,
 ) -> ApiResult<Granted> {
@@ -109,6 +124,7 @@ pub async fn complete_sign_in<D: Db>(
             amr_json: &amr_json,
             now,
             session_expires_at: now + project.settings.session_ttl_secs,
+            vault,
             if_owner: if email_for_match.is_some() {
                 if_owner
             } else {
@@ -171,6 +187,8 @@ pub async fn sign_in_with<P: super::ports::Platform>(
     fresh: &Fresh,
     now: i64,
 ) -> ApiResult<Granted> {
-    let identity = super::prove::prove(p, provider, claim, now).await?;
-    complete_sign_in(p.db(), project, provider, &identity, fresh, now).await
+    let proven = super::prove::prove(p, provider, claim, now).await?;
+    let id = &proven.identity;
+    let vault = vault::seal_grant(p.crypto(), provider, id.subject(), &proven.grant, now).await?;
+    complete_sign_in_keeping(p.db(), (project, provider), id, &vault, fresh, now).await
 }

@@ -100,6 +100,7 @@ async fn dispatch(call: Call<'_>, rest: &[&str]) -> ApiResult<Response> {
         (Method::Get, ["user"]) => user(call).await,
         (Method::Post, ["identities"]) => identities::link(call).await,
         (Method::Delete, ["identities", provider]) => identities::unlink(call, provider).await,
+        (Method::Get, ["identities", provider, "token"]) => identities::token(call, provider).await,
         (
             _,
             ["providers"]
@@ -108,7 +109,8 @@ async fn dispatch(call: Call<'_>, rest: &[&str]) -> ApiResult<Response> {
             | ["logout"]
             | ["user"]
             | ["identities"]
-            | ["identities", _],
+            | ["identities", _]
+            | ["identities", _, "token"],
         ) => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NotFound),
     }
