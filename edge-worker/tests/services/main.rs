@@ -20,4 +20,5 @@ mod replay;
 mod secrets;
 mod sessions;
 mod storage;
+mod vault;
 mod world;
