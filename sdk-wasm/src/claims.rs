@@ -8,3 +8,9 @@ pub use kith_claims::url_policy::TrustworthyUrl;
 /// Percent-encoding of a path segment (the provider in `/api/auth/identities/{provider}`).
 #[cfg(target_arch = "wasm32")]
 pub use kith_claims::oauth::form_encode;
+
+/// Scopes beyond the configured ones, and the provider's parameters for them.
+#[cfg(target_arch = "wasm32")]
+pub use kith_claims::oauth::append_params;
+#[cfg(target_arch = "wasm32")]
+pub use kith_claims::providers::{merge_scopes, ProviderKind};

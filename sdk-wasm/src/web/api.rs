@@ -7,7 +7,7 @@ use super::convert::{get, get_str, read_session, required, session_js, stringify
 use super::driver::Driver;
 use super::env;
 use super::storage::SESSION_STORAGE;
-use crate::claims::form_encode;
+use crate::claims::{append_params, form_encode, merge_scopes, ProviderKind};
 use crate::error::{codes, SdkError, SdkResult};
 use crate::flow::{self, ProviderFacts};
 use crate::machine::Input;
@@ -225,9 +225,11 @@ fn navigate(d: &Driver, plan: Redirect, answer: &JsValue) -> SdkResult<JsValue> 
         .flat_map(|l| l.iter())
         .find(|p| get_str(p, "provider").as_deref() == wanted)
         .ok_or_else(|| SdkError::new(codes::PROVIDER_NOT_ENABLED, "provider not enabled"))?;
-    let configured = strings(&get(&facts, "scopes"));
+    // The configured scopes are the floor; the requested ones are added (deduplicated).
+    let configured = merge_scopes(&strings(&get(&facts, "scopes")), &[]);
+    let scopes = merge_scopes(&configured, &plan.scopes);
     let text = |k| get_str(&facts, k).unwrap_or_default();
-    let url = flow::begin(
+    let mut url = flow::begin(
         &SESSION_STORAGE,
         &d.project_id,
         &ProviderFacts {
@@ -235,16 +237,19 @@ fn navigate(d: &Driver, plan: Redirect, answer: &JsValue) -> SdkResult<JsValue> 
             provider: &plan.provider,
             client_id: &text("client_id"),
             authorization_endpoint: &text("authorization_endpoint"),
-            scopes: if plan.scopes.is_empty() {
-                &configured
-            } else {
-                &plan.scopes
-            },
+            scopes: &scopes,
         },
         &plan.redirect_uri,
         &env::random_bytes()?,
         env::now_ms(),
     )?;
+    // The provider's own parameters (Google: offline access, incremental scopes).
+    if let Some(kind) = ProviderKind::of(&plan.provider) {
+        append_params(
+            &mut url,
+            kind.authorization_params(scopes.len() > configured.len()),
+        );
+    }
     let refused = |_| SdkError::new(codes::INVALID_REQUEST, "navigation refused");
     env::window()?.location().assign(&url).map_err(refused)?;
     Ok(JsValue::UNDEFINED)
