@@ -261,9 +261,11 @@ fn join2<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
 #[test]
 fn two_concurrent_reads_near_expiry_cause_one_refresh_at_the_provider() {
     let (n, g, answer) = signed_in(30);
+    // The renewed token is short-lived too: the waiting read answers it rather than renewing
+    // again.
     *answer.borrow_mut() = (
         200,
-        j!({"access_token": "at-2", "refresh_token": "rt-2", "token_type": "Bearer", "expires_in": 3600}),
+        j!({"access_token": "at-2", "refresh_token": "rt-2", "token_type": "Bearer", "expires_in": 30}),
     );
     let admin = Reader::Admin {
         user_id: &g.user.id,

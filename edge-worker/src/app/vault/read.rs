@@ -103,11 +103,16 @@ pub async fn provider_token<P: Platform>(
         if sql::claim_lease(p.db(), key, row.version, &lease, [now, now + LEASE_SECS]).await? {
             return renew(p, provider, &row, &lease, now).await;
         }
-        // Another request renews: wait for the row to move on, then decide again.
+        // Another request renews: wait for the row to move on. Its result is answered while
+        // alive, even inside the margin (no chain of renewals for short-lived tokens).
         p.pause(WAIT_MS).await;
+        let seen = row.version;
         row = sql::reread(p.db(), key).await?.ok_or_else(|| {
             ApiError::ReauthorizationRequired("dropped by a concurrent renewal".into())
         })?;
+        if row.version != seen && row.expires_at.is_none_or(|at| at > now) {
+            return answer(p, provider, &row).await;
+        }
     }
     Err(ApiError::ProviderUnavailable(
         "a concurrent renewal did not finish in time".into(),
