@@ -2,7 +2,7 @@
 //! renewed near expiry (once, however many readers), dropped when the grant is revoked, kept
 //! when the provider is down; Apple and the client switch.
 
-use super::native::{id_token, native, Native, OP};
+use super::native::{github_routes, id_token, native, Native, OP};
 use super::world::{count, now, PID};
 use core::future::Future;
 use core::pin::pin;
@@ -294,5 +294,55 @@ fn the_tokens_go_with_their_identity_and_their_user() {
         &n.p.db, PID, &g.user.id,
     ));
     assert!(deleted.unwrap());
+    assert_eq!(count(&n.p.db, "provider_tokens"), 0);
+}
+
+#[test]
+fn a_github_token_without_expiry_is_kept_with_its_comma_separated_scopes() {
+    let n = native();
+    github_routes(&n, 200);
+    let g = n.code_form(&n.github).unwrap();
+    let out = block_on(read_as(
+        &n,
+        &n.github,
+        Reader::Admin {
+            user_id: &g.user.id,
+        },
+        now() + 86_400,
+    ));
+    let out = out.unwrap();
+    assert_eq!(out.access_token, "gh-token");
+    assert_eq!(out.expires_at, None);
+    assert_eq!(out.scopes, ["user:email"]);
+    assert!(refresh_requests(&n).is_empty());
+}
+
+#[test]
+fn a_sign_in_that_fails_after_the_exchange_keeps_no_token() {
+    let n = native();
+    github_routes(&n, 502);
+    assert!(n.code_form(&n.github).is_err());
+    let mut closed = n.project.clone();
+    closed.self_registration = false;
+    github_routes(&n, 200);
+    let claim = kith_worker::app::prove::parse_claim(
+        kith_worker::app::prove::LoginBody {
+            code: Some("the-code".into()),
+            code_verifier: Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()),
+            redirect_uri: Some(super::native::REDIRECT.into()),
+            ..super::native::body("github")
+        },
+        &closed,
+        &n.github,
+    )
+    .unwrap();
+    let refused = block_on(kith_worker::app::signin::sign_in(
+        &n.p,
+        &closed,
+        &n.github,
+        claim,
+        now(),
+    ));
+    assert_eq!(refused.unwrap_err().code().as_str(), "signup_disabled");
     assert_eq!(count(&n.p.db, "provider_tokens"), 0);
 }
