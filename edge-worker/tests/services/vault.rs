@@ -346,3 +346,24 @@ fn a_sign_in_that_fails_after_the_exchange_keeps_no_token() {
     assert_eq!(refused.unwrap_err().code().as_str(), "signup_disabled");
     assert_eq!(count(&n.p.db, "provider_tokens"), 0);
 }
+
+#[test]
+fn tokens_sealed_under_a_rotated_out_key_are_resealed_on_read() {
+    use kith_worker::adapters::twins::crypto::TWIN_SECRETS_KEY;
+    const NEW_KEY: &str = "a2l0aCB2YXVsdCB0ZXN0IGtleTogcm90YXRpb24gMzI";
+    let (n, g, _) = signed_in(3600);
+    let kid = |sealed: String| sealed.split('.').nth(1).unwrap().to_owned();
+    let old_kid = kid(stored(&n, "access_token_enc").unwrap());
+    assert_eq!(kid(stored(&n, "refresh_token_enc").unwrap()), old_kid);
+    n.p.crypto
+        .rotate(&format!("{NEW_KEY},{TWIN_SECRETS_KEY}"))
+        .unwrap();
+    assert_eq!(admin_read(&n, &g, now()).unwrap().access_token, "at-1");
+    // Both tokens re-sealed under the new key.
+    let new_kid = kid(stored(&n, "access_token_enc").unwrap());
+    assert_ne!(new_kid, old_kid);
+    assert_eq!(kid(stored(&n, "refresh_token_enc").unwrap()), new_kid);
+    // The old key gone: the token still opens.
+    n.p.crypto.rotate(NEW_KEY).unwrap();
+    assert_eq!(admin_read(&n, &g, now()).unwrap().access_token, "at-1");
+}

@@ -196,6 +196,27 @@ pub async fn renewed<D: Db>(
     Ok(!rows.is_empty())
 }
 
+/// Replaces a row's sealed tokens with their re-sealed values, if its access token is still
+/// `old` (a concurrent renewal or re-seal wins).
+pub async fn resealed<D: Db>(
+    db: &D,
+    key: [&str; 3],
+    [old, new]: [&str; 2],
+    refresh: Option<&str>,
+) -> Result<(), StoreError> {
+    let [pid, provider, subject] = key;
+    query(
+        db,
+        format!(
+            "UPDATE provider_tokens SET access_token_enc = ?5, refresh_token_enc = COALESCE(?6, refresh_token_enc) \
+             WHERE {KEY} AND access_token_enc = ?4"
+        ),
+        [pid.into(), provider.into(), subject.into(), old.into(), new.into(), refresh.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Gives the lease back (the provider failed; the token is kept).
 pub async fn release<D: Db>(db: &D, key: [&str; 3], lease: &str) -> Result<(), StoreError> {
     let [pid, provider, subject] = key;

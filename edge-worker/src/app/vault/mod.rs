@@ -86,17 +86,17 @@ pub async fn seal_field<C: Crypto>(
         .await
 }
 
-/// Opens `field` of the vault row of (`provider`, `subject`).
+/// Opens `field` of the vault row of (`provider`, `subject`); `true`: sealed under an older
+/// master key, to be re-sealed.
 pub async fn open_field<C: Crypto>(
     crypto: &C,
     provider: &Provider,
     subject: &str,
     field: TokenField,
     sealed: &str,
-) -> ApiResult<Secret> {
+) -> ApiResult<(Secret, bool)> {
     let aad = provider_token_aad(&provider.project_id, provider.name.as_str(), subject, field);
-    let (secret, _stale) = crypto.open_as(Sealing::ProviderToken, sealed, &aad).await?;
-    Ok(secret)
+    crypto.open_as(Sealing::ProviderToken, sealed, &aad).await
 }
 
 /// Seals a code exchange's tokens for the identity `subject` proved: the granted scopes are

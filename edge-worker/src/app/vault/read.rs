@@ -13,7 +13,7 @@ use crate::adapters::sql::vault::{self as sql, Found, Held, Reader, Stored};
 use crate::app::keyring::TokenField;
 use crate::app::ports::{random, Http, Platform};
 use crate::app::secrets::provider_secret;
-use crate::domain::{Project, Provider, TokenAuthMethod};
+use crate::domain::{Project, Provider, Secret, TokenAuthMethod};
 use crate::error::{ApiError, ApiResult};
 use kith_claims::oauth::{
     process_renewal_response, ClientAuth, ClientSecret, Renewal, TokenRenewal,
@@ -124,18 +124,65 @@ async fn answer<P: Platform>(
     provider: &Provider,
     row: &Stored,
 ) -> ApiResult<ProviderTokenOut> {
-    let token = open_field(
+    let subject = row.subject.as_str();
+    let opened = open_field(
         p.crypto(),
         provider,
-        &row.subject,
+        subject,
         TokenField::Access,
         &row.access_enc,
     );
+    let (token, stale) = opened.await?;
+    if stale {
+        reseal(p, provider, row, &token).await?;
+    }
     Ok(ProviderTokenOut {
-        access_token: token.await?.expose().to_owned(),
+        access_token: token.expose().to_owned(),
         expires_at: row.expires_at,
         scopes: row.scopes.clone(),
     })
+}
+
+/// Re-seals a row sealed under an older master key (key rotation completes as tokens are
+/// read), only if it still holds what was opened.
+async fn reseal<P: Platform>(
+    p: &P,
+    provider: &Provider,
+    row: &Stored,
+    access: &Secret,
+) -> ApiResult<()> {
+    let subject = row.subject.as_str();
+    let fresh = seal_field(
+        p.crypto(),
+        provider,
+        subject,
+        TokenField::Access,
+        access.expose(),
+    );
+    let fresh = fresh.await?;
+    let refresh = match &row.refresh_enc {
+        Some(sealed) => {
+            let opened = open_field(p.crypto(), provider, subject, TokenField::Refresh, sealed);
+            let (rt, _) = opened.await?;
+            let sealed = seal_field(
+                p.crypto(),
+                provider,
+                subject,
+                TokenField::Refresh,
+                rt.expose(),
+            );
+            Some(sealed.await?)
+        }
+        None => None,
+    };
+    let key = [
+        provider.project_id.as_str(),
+        provider.name.as_str(),
+        subject,
+    ];
+    let sealed = [row.access_enc.as_str(), fresh.as_str()];
+    sql::resealed(p.db(), key, sealed, refresh.as_deref()).await?;
+    Ok(())
 }
 
 /// Renews under `lease` and answers the new token, or drops it (revoked), or gives the
@@ -226,7 +273,7 @@ async fn ask_provider<P: Platform>(p: &P, provider: &Provider, row: &Stored) -> 
                 TokenField::Access,
                 &row.access_enc,
             );
-            renewal.facebook_exchange(access.await?.expose())
+            renewal.facebook_exchange(access.await?.0.expose())
         }
         (RenewalStyle::RefreshGrant, Some(sealed)) => {
             let rt = open_field(
@@ -236,7 +283,7 @@ async fn ask_provider<P: Platform>(p: &P, provider: &Provider, row: &Stored) -> 
                 TokenField::Refresh,
                 sealed,
             );
-            renewal.refresh_grant(rt.await?.expose())
+            renewal.refresh_grant(rt.await?.0.expose())
         }
         (RenewalStyle::RefreshGrant, None) => {
             return Ok(Renewal::Revoked("no refresh token".into()))
