@@ -14,7 +14,7 @@ import { launchBrowser } from "../support/browser.mjs";
 
 const DRIVE = "https://www.googleapis.com/auth/drive.readonly";
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
-let worker, google, browser, app, appUrl;
+let worker, google, browser, app, appUrl, lastExpiry;
 const pid = randomUUID();
 
 /** The page: `/pkg/*` from the package, anything else an empty HTML page. */
@@ -94,15 +94,31 @@ test("a redirect sign-in with extra scopes; getProviderToken answers the token a
   assert.notEqual(second.access_token, first.token.access_token);
   assert.equal(second.access_token, google.issued.access.at(-1));
   assert.deepEqual(second.scopes, ["openid", "email", "profile", DRIVE]);
+  lastExpiry = second.expires_at;
   await page.close();
 });
 
-test("getProviderToken's refusals are KithErrors with the Worker's code", async () => {
+test("getProviderToken's refusals are KithErrors with the Worker's code: not exposed, then a revoked grant", async () => {
+  // The same browser profile: the page is still signed in from the test above.
   const page = await browser.context.newPage();
   await page.goto(`${appUrl}/`);
   await client(page);
-  const unsigned = await page.evaluate(() => window.kith.getProviderToken({ provider: "google" }).catch((e) => ({ code: e.code, kith: e.name })));
-  assert.equal(unsigned.kith, "KithError");
-  assert.equal(unsigned.code, "invalid_token");
+  const read = () => page.evaluate(() => window.kith.getProviderToken({ provider: "google" })
+    .then((t) => ({ token: t.access_token }), (e) => ({ code: e.code, name: e.name, status: e.status })));
+  const put = (expose) => worker.admin("PUT", `/admin/projects/${pid}/providers/google`, {
+    client_id: "kith-client", authorization_endpoint: `${google.origin}/authorize`,
+    token_endpoint: `${google.origin}/token`, jwks_uri: `${google.origin}/jwks`,
+    options: { expose_tokens_to_client: expose },
+  });
+  assert.equal((await put(false)).status, 200);
+  assert.deepEqual(await read(), { code: "token_access_denied", name: "KithError", status: 403 });
+  assert.equal((await put(true)).status, 200);
+  assert.ok((await read()).token, "exposed again");
+  // The user removes the app at Google; once the token is near expiry the Worker's refresh is
+  // refused: the token is dropped and the page is told to sign in again.
+  google.revoke("g-e2e");
+  await new Promise((r) => setTimeout(r, (lastExpiry - 60 - Date.now() / 1000 + 1) * 1000));
+  assert.deepEqual(await read(), { code: "reauthorization_required", name: "KithError", status: 409 });
+  assert.deepEqual(await read(), { code: "no_provider_token", name: "KithError", status: 404 });
   await page.close();
 });

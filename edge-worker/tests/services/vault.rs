@@ -367,3 +367,59 @@ fn tokens_sealed_under_a_rotated_out_key_are_resealed_on_read() {
     n.p.crypto.rotate(NEW_KEY).unwrap();
     assert_eq!(admin_read(&n, &g, now()).unwrap().access_token, "at-1");
 }
+
+#[test]
+fn facebook_renews_by_exchanging_the_long_lived_token() {
+    let n = native();
+    let facebook = Provider {
+        name: ProviderName::parse("facebook").unwrap(),
+        client_secret_enc: Some(
+            block_on(kith_worker::app::ports::Crypto::seal(
+                &n.p.crypto,
+                &kith_worker::domain::Secret::new("app-secret"),
+                &kith_worker::app::keyring::provider_secret_aad(PID, "facebook"),
+            ))
+            .unwrap(),
+        ),
+        ..n.github.clone()
+    };
+    n.p.http.route(&format!("{OP}/token"), |r| {
+        if r.body.contains("grant_type=fb_exchange_token") {
+            assert!(
+                r.body.contains("fb_exchange_token=EAA-1"),
+                "the current token is exchanged"
+            );
+            return json(
+                200,
+                &j!({"access_token": "EAA-2", "token_type": "bearer", "expires_in": 5_183_944}),
+            );
+        }
+        json(
+            200,
+            &j!({"access_token": "EAA-1", "token_type": "bearer", "expires_in": 30}),
+        )
+    });
+    n.p.http.route("https://api.github.example/user", |_| {
+        json(
+            200,
+            &j!({"id": "10158", "name": "Fay", "email": "fay@example.com"}),
+        )
+    });
+    let g = n.code_form(&facebook).unwrap();
+    let out = block_on(read_as(
+        &n,
+        &facebook,
+        Reader::Admin {
+            user_id: &g.user.id,
+        },
+        now(),
+    ));
+    assert_eq!(out.unwrap().access_token, "EAA-2");
+    let exchanges =
+        n.p.http
+            .seen()
+            .into_iter()
+            .filter(|s| s.body.contains("fb_exchange_token"))
+            .count();
+    assert_eq!(exchanges, 1);
+}
