@@ -21,4 +21,5 @@ mod secrets;
 mod sessions;
 mod storage;
 mod vault;
+mod vault_kinds;
 mod world;
