@@ -326,3 +326,46 @@ fn a_sign_in_that_fails_after_the_exchange_keeps_no_token() {
     assert_eq!(refused.unwrap_err().code().as_str(), "signup_disabled");
     assert_eq!(count(&n.p.db, "provider_tokens"), 0);
 }
+
+#[test]
+fn no_statement_of_the_vault_walks_a_table() {
+    let (n, g, answer) = signed_in(30);
+    n.p.db.record_plans();
+    // The same id_token again: refused as a replay, but its batch (with the vault's upsert)
+    // runs and is planned.
+    assert!(n.code_form(&n.oidc).is_err());
+    *answer.borrow_mut() = (
+        200,
+        j!({"access_token": "at-2", "refresh_token": "rt-2", "token_type": "Bearer", "expires_in": 30}),
+    );
+    admin_read(&n, &g, now()).unwrap();
+    *answer.borrow_mut() = (400, j!({"error": "invalid_grant"}));
+    assert!(admin_read(&n, &g, now() + 10).is_err());
+    let client = Reader::Session {
+        user_id: &g.user.id,
+        sid: g.session_id.as_str(),
+    };
+    let mut exposed = n.oidc.clone();
+    exposed.config.options.expose_tokens_to_client = true;
+    let _ = block_on(read_as(&n, &exposed, client, now()));
+    let plans = n.p.db.plans();
+    assert!(plans
+        .iter()
+        .any(|p| p.sql.starts_with("INSERT INTO provider_tokens")));
+    assert!(plans
+        .iter()
+        .any(|p| p.sql.starts_with("UPDATE provider_tokens SET lease_id")));
+    let walking: Vec<String> = plans
+        .iter()
+        .flat_map(|p| {
+            p.steps
+                .iter()
+                .filter(|s| {
+                    (s.starts_with("SCAN") && *s != "SCAN CONSTANT ROW")
+                        || (s.starts_with("SEARCH") && s.ends_with("(project_id=?)"))
+                })
+                .map(move |s| format!("{s}  <-  {}", p.sql))
+        })
+        .collect();
+    assert!(walking.is_empty(), "{walking:#?}");
+}
