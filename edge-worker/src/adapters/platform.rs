@@ -1,5 +1,5 @@
-//! The Worker's platform: D1, Workers' `fetch`, WebCrypto and the per-isolate JWKS cache
-//! plugged into the services' ports. Built once per request from the isolate's cached keys.
+//! The Worker's platform: D1, Workers' `fetch`, WebCrypto, the per-isolate JWKS cache and
+//! the webhook mailer plugged into the services' ports. Built once per request from the isolate's cached keys.
 
 use super::d1::D1;
 use super::fetch::Fetcher;
@@ -7,6 +7,7 @@ use super::jwks::JwksCache;
 use super::keys::Keys;
 use super::webcrypto::{import_apple_key, random_bytes_into, sign_es256, WebCryptoVerifier};
 use crate::app::keyring::Sealing;
+use crate::app::otp::webhook::Webhook;
 use crate::app::ports::{Crypto, Platform};
 use crate::domain::Secret;
 use crate::error::ApiResult;
@@ -62,6 +63,10 @@ impl Crypto for WebCrypto {
     fn flow_key(&self) -> &[u8] {
         &self.keys.flow_key
     }
+
+    fn otp_key(&self) -> &[u8] {
+        &self.keys.otp_key
+    }
 }
 
 /// The production platform.
@@ -75,6 +80,7 @@ impl Platform for WorkerPlatform {
     type Http = Fetcher;
     type Crypto = WebCrypto;
     type Keys = JwksCache;
+    type Mailer = Webhook<Fetcher>;
     fn db(&self) -> &D1 {
         &self.db
     }
@@ -86,6 +92,9 @@ impl Platform for WorkerPlatform {
     }
     fn keys(&self) -> &JwksCache {
         &JwksCache
+    }
+    fn mailer(&self) -> &Webhook<Fetcher> {
+        &Webhook(Fetcher)
     }
     async fn pause(&self, millis: u64) {
         worker::Delay::from(core::time::Duration::from_millis(millis)).await;

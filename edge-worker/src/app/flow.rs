@@ -22,7 +22,6 @@ use crate::error::{ApiError, ApiResult};
 use kith_claims::b64;
 use kith_claims::hex::sha256_hex as hash_hex;
 use kith_claims::oauth::{append_params, authorization_url, AuthorizationRequest, PkceVerifier};
-use kith_claims::providers::ProviderKind;
 
 /// How long a started sign-in may take.
 const STATE_TTL_SECS: i64 = 600;
@@ -120,7 +119,7 @@ pub async fn start<P: Platform>(
     });
     // The provider's own parameters (Google: offline access for the vault's refresh token).
     append_params(&mut auth_url, provider.kind().authorization_params(false));
-    if provider.kind() == ProviderKind::Apple {
+    if provider.answers_with_form_post() {
         // Apple posts the answer (with the first-login `user`) when a name or email is asked.
         auth_url.push_str("&response_mode=form_post");
     }

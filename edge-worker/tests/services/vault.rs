@@ -312,7 +312,7 @@ fn a_sign_in_that_fails_after_the_exchange_keeps_no_token() {
             redirect_uri: Some(super::native::REDIRECT.into()),
             ..super::native::body("github")
         },
-        &closed,
+        &super::native::rule(&closed),
         &n.github,
     )
     .unwrap();

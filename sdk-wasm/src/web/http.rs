@@ -85,6 +85,7 @@ impl Worker {
         let description = get_str(&json, "error_description").unwrap_or_default();
         let mut e = SdkError::from_worker(status, &code, &description);
         e.verification_token = get(&json, "verification_token").as_string();
+        e.email_hint = get(&json, "email_hint").as_string();
         e.retry_after_s = retry_after(response.headers().get("retry-after").ok().flatten());
         Err(e)
     }

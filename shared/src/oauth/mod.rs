@@ -8,6 +8,8 @@
 //!   [`process_token_response`] reads the answer (sections 5.1 / 5.2);
 //! - [`TokenRenewal`] prepares the renewal of a provider's access token (section 6, and
 //!   Facebook's long-lived exchange) and [`process_renewal_response`] reads its answer;
+//! - [`relay_state`] / [`classify_state`]: the SDK's state through the Worker's form_post
+//!   relay (Apple), told apart from the Worker's own flow state;
 //! - [`form_encode`], [`form_decode`], [`percent_decode`]: the encodings these use.
 //!
 //! Every secret here (client secret, PKCE verifier, tokens in requests and answers) prints
@@ -19,6 +21,7 @@ mod form;
 mod pkce;
 mod redact;
 mod refresh;
+mod relay;
 mod token;
 
 pub use authorize::{append_params, authorization_url, AuthorizationRequest};
@@ -27,4 +30,5 @@ pub use form::{form_decode, form_encode, percent_decode};
 pub use pkce::{random_token, PkceVerifier};
 pub use redact::REDACTED;
 pub use refresh::{process_renewal_response, Renewal, TokenRenewal};
+pub use relay::{classify_state, relay_state, CallbackState, MAX_APP_PAGE, RELAY_PREFIX};
 pub use token::{process_token_response, ClientAuth, CodeExchange, HttpRequest, TokenResponse};
