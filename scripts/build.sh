@@ -29,4 +29,6 @@ if [ "$what" = all ] || [ "$what" = sdk ]; then
     target/wasm32-unknown-unknown/release/kith_sdk.wasm
   "$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
     pkg/wasm/kith_sdk_bg.wasm -o pkg/wasm/kith_sdk_bg.wasm
+  # One- and two-letter import/export names instead of wasm-bindgen's hashed ones (~2 KB gzip).
+  node scripts/lib/wasm-names.mjs pkg/wasm/kith_sdk_bg.wasm pkg/wasm/kith_sdk.js pkg/wasm/kith_sdk.d.ts
 fi

@@ -1,7 +1,7 @@
 //! The client's calls, each a short sequence over the driver's ports (CONTRACT "JS API").
 //!
-//! Most calls are one request to the Worker: they are described by a [`Call`] and run by one
-//! async function, so the module carries one state machine for them instead of one each.
+//! Most calls are one request to the Worker: they are described by a [`Call`], which the
+//! driver's exchange runs (`driver/exchange.rs`), and its answer goes to [`then`].
 
 use super::convert::{get, get_str, read_session, required, session_js, stringify};
 use super::driver::Driver;
@@ -14,7 +14,6 @@ use crate::machine::Input;
 use js_sys::{Array, Object, Reflect};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 /// A flat JSON object of strings (absent values left out), as text.
 pub fn json_body(fields: &[(&str, Option<&str>)]) -> Option<String> {
@@ -81,27 +80,9 @@ fn signed_in(d: &Rc<Driver>, answer: &JsValue) -> SdkResult<JsValue> {
     Ok(out)
 }
 
-/// Runs a call: the one async function of the SDK (a live access token if needed, then the
-/// request), everything else is synchronous.
-pub async fn run(d: Rc<Driver>, call: Call) -> SdkResult<JsValue> {
-    let mut bearer = None;
-    if call.bearer {
-        let token = JsFuture::from(d.want(false, true)).await;
-        match token.map(|t| t.as_string()) {
-            Ok(Some(token)) => bearer = Some(token),
-            Ok(None) => return then(&d, call.then, Err(not_signed_in())),
-            Err(e) => return then(&d, call.then, Err(super::convert::error_from_js(&e))),
-        }
-    }
-    let answer = d
-        .worker
-        .call(call.method, &call.path, call.body, bearer)
-        .await;
-    then(&d, call.then, answer)
-}
-
+/// What a call's answer (or failure) means, for the caller.
 #[inline(never)]
-fn then(d: &Rc<Driver>, then: Then, answer: SdkResult<JsValue>) -> SdkResult<JsValue> {
+pub fn then(d: &Rc<Driver>, then: Then, answer: SdkResult<JsValue>) -> SdkResult<JsValue> {
     let answer = match (then, answer) {
         (Then::Refresh(request), answer) => {
             let now = env::now_ms();
