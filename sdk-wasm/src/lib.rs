@@ -15,6 +15,26 @@
 //! It verifies no signatures (the Worker does), and stays free of `serde_json`, float
 //! formatting and most `core::fmt` so the module stays small.
 #![forbid(unsafe_code)]
+#![cfg_attr(feature = "bundle", no_std)]
+
+extern crate alloc;
+
+/// What the std prelude would bring (the `bundle` build is `no_std`).
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::string::String;
+    pub use alloc::vec::Vec;
+}
+
+/// The `bundle` build's panic handler: trap. No panic is reachable by design (no `unwrap`,
+/// no indexing, checked arithmetic where it matters); should one happen anyway, the instance
+/// stops as it would with std's `panic = "abort"`, without linking the formatting of a
+/// message nobody reads.
+#[cfg(all(feature = "bundle", target_arch = "wasm32"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 pub mod backoff;
 mod claims;

@@ -8,6 +8,8 @@
 //! The codec is RustCrypto's `base64ct`: constant-time, so encoding or decoding a secret (a PKCE
 //! verifier, a refresh token, a key) leaks nothing through timing, and strict by construction.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use base64ct::{Base64UrlUnpadded, Encoding};
 
 /// Encodes bytes as unpadded base64url.

@@ -5,12 +5,14 @@
 //! callback URL finds nothing and fails with `state_mismatch` before anything is sent.
 //! Storage is a port ([`KeyValue`]) so this logic is tested natively with [`MemoryStore`].
 
+use crate::prelude::*;
+
 use crate::claims::{
     authorization_url, random_token, sha256_hex, AuthorizationRequest, PkceVerifier,
 };
 use crate::error::{codes, SdkError, SdkResult};
 use crate::secure_url::is_secure_or_loopback;
-use std::cell::RefCell;
+use core::cell::RefCell;
 
 /// How long a started sign-in may take: 10 minutes.
 pub const FLOW_TTL_MS: u64 = 600_000;
@@ -59,8 +61,8 @@ pub struct FlowRecord {
     pub link: bool,
 }
 
-impl std::fmt::Debug for FlowRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for FlowRecord {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("FlowRecord")
             .field("provider", &self.provider)
             .field("link", &self.link)

@@ -3,6 +3,8 @@
 //! Most calls are one request to the Worker: they are described by a [`Call`], which the
 //! driver's exchange runs (`driver/exchange.rs`), and its answer goes to [`then`].
 
+use crate::prelude::*;
+
 use super::convert::{get, get_str, read_session, required, session_js, stringify};
 use super::driver::Driver;
 use super::env;
@@ -11,8 +13,8 @@ use crate::claims::form_encode;
 use crate::error::{codes, SdkError, SdkResult};
 use crate::flow::{self, ProviderFacts};
 use crate::machine::Input;
+use alloc::rc::Rc;
 use js_sys::{Array, Object, Reflect};
-use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
 /// A flat JSON object of strings (absent values left out), as text.

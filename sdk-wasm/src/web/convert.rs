@@ -7,6 +7,8 @@
 //! type-mismatch path formats floats and `Debug`s JS values (~10 KB of formatting machinery for
 //! a message nobody reads). The typed reads here fail as `None` instead.
 
+use crate::prelude::*;
+
 use crate::error::{codes, SdkError};
 use crate::machine::{AuthEvent, Peer};
 use crate::session::{RefreshToken, Session};

@@ -5,6 +5,8 @@
 //! calls back into the client while an event is being emitted only queues its input, so the
 //! machine is never borrowed twice.
 
+use crate::prelude::*;
+
 mod exchange;
 
 pub use exchange::Reply;
@@ -18,11 +20,11 @@ use super::tabs::{Bus, Locks};
 use crate::error::{codes, SdkError, SdkResult};
 use crate::flow::KeyValue;
 use crate::machine::{Config, Coordination, Input, Machine, Output};
+use alloc::collections::VecDeque;
+use alloc::rc::{Rc, Weak};
+use core::cell::{Cell, RefCell};
 use exchange::Pending;
 use js_sys::Function;
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
-use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 

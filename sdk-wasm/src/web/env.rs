@@ -1,8 +1,10 @@
 //! The page around the SDK: clock, CSPRNG, one timer, online and visibility events.
 
+use crate::prelude::*;
+
 use crate::error::{codes, SdkError, SdkResult};
+use core::cell::RefCell;
 use js_sys::Function;
-use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]

@@ -12,6 +12,8 @@
 //! rejects with a non-`Error` value (a wrapped or polyfilled `fetch` can): panics that would brick
 //! the SDK's instance, and ~6 KB of module and glue for one call.
 
+use crate::prelude::*;
+
 use super::convert::{get, get_str, parse_json};
 use crate::error::{codes, SdkError, SdkResult};
 use js_sys::{Object, Promise, Reflect};

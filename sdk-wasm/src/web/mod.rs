@@ -4,6 +4,8 @@
 //! `{code, message, status?, verification_token?}` object, which `pkg/index.js` turns into a
 //! `KithError`.
 
+use crate::prelude::*;
+
 mod api;
 pub mod convert;
 mod driver;
@@ -14,10 +16,10 @@ pub mod tabs;
 
 use crate::error::{codes, SdkError};
 use crate::secure_url::is_secure_or_loopback;
+use alloc::rc::Rc;
 use api::Then;
 use driver::{Driver, Options, Reply, Wants};
 use js_sys::{Function, Promise};
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 const LOGIN: &str = "/api/auth/login/social";

@@ -9,6 +9,8 @@
 //! pulls in `serde_json`. Here the area is looked up on each use, so nothing is touched at
 //! construction and a blocked area fails one call with a code.
 
+use crate::prelude::*;
+
 use crate::error::{codes, SdkError, SdkResult};
 use crate::flow::KeyValue;
 use js_sys::Reflect;

@@ -3,8 +3,10 @@
 //! Web Locks come through a two-method binding of our own: web-sys has them only behind
 //! `--cfg web_sys_unstable_apis`, which would have to be set for every build of the workspace.
 
+use crate::prelude::*;
+
+use core::cell::RefCell;
 use js_sys::{Function, Object, Promise, Reflect};
-use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 

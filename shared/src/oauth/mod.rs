@@ -12,15 +12,21 @@
 //! redacted in `Debug`.
 
 mod authorize;
+#[cfg(feature = "std")]
 mod client_secret;
 mod form;
 mod pkce;
+#[cfg(feature = "std")]
 mod redact;
+#[cfg(feature = "std")]
 mod token;
 
 pub use authorize::{authorization_url, AuthorizationRequest};
+#[cfg(feature = "std")]
 pub use client_secret::ClientSecret;
 pub use form::{form_decode, form_encode, percent_decode};
 pub use pkce::{random_token, PkceVerifier};
+#[cfg(feature = "std")]
 pub use redact::REDACTED;
+#[cfg(feature = "std")]
 pub use token::{process_token_response, ClientAuth, CodeExchange, HttpRequest, TokenResponse};

@@ -3,13 +3,15 @@
 //! answer goes to [`api::then`]. The steps come back through the driver's one callback,
 //! bound to `(tag, value)` with `tag = id · 4 + step`: no closure per request, no `async`.
 
+use crate::prelude::*;
+
 use super::super::api::{self, Call};
 use super::super::convert::error_js;
 use super::super::http::{self, Head};
 use super::Driver;
 use crate::error::SdkResult;
+use alloc::rc::Rc;
 use js_sys::{Function, Promise};
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
