@@ -43,6 +43,7 @@ pub mod flow;
 pub mod machine;
 pub mod secure_url;
 pub mod session;
+mod text;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

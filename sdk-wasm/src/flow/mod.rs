@@ -12,6 +12,7 @@ use crate::claims::{
 };
 use crate::error::{codes, SdkError, SdkResult};
 use crate::secure_url::is_secure_or_loopback;
+use crate::text::{cat, join};
 use core::cell::RefCell;
 
 /// How long a started sign-in may take: 10 minutes.
@@ -80,15 +81,15 @@ impl FlowRecord {
     fn encode(&self) -> String {
         let verifier = self.code_verifier.as_deref().unwrap_or_default();
         let created = decimal(self.created_at_ms);
-        [
+        let fields = [
             if self.link { LINK } else { SIGN_IN },
             &self.provider,
             &self.redirect_uri,
             verifier,
             &self.nonce,
             &created,
-        ]
-        .join("\n")
+        ];
+        join(&fields, "\n")
     }
 
     fn decode(text: &str) -> Option<Self> {
@@ -140,7 +141,7 @@ fn decimal(mut n: u64) -> String {
 }
 
 fn flow_key(project_id: &str, state: &str) -> String {
-    ["kith.flow.", project_id, ".", state].concat()
+    cat(&["kith.flow.", project_id, ".", state])
 }
 
 /// Starts a sign-in: makes verifier, state and nonce from `random` (96 CSPRNG bytes), stores
@@ -173,7 +174,7 @@ pub fn begin(
     let verifier = PkceVerifier::from_random(&v);
     let state = random_token(&s);
     let nonce = random_token(&n);
-    let scope = provider.scopes.join(" ");
+    let scope = join(provider.scopes, " ");
     let url = authorization_url(&AuthorizationRequest {
         authorization_endpoint: provider.authorization_endpoint,
         client_id: provider.client_id,

@@ -13,6 +13,7 @@ use crate::claims::form_encode;
 use crate::error::{codes, SdkError, SdkResult};
 use crate::flow::{self, ProviderFacts};
 use crate::machine::Input;
+use crate::text::cat;
 use alloc::rc::Rc;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -140,7 +141,7 @@ pub fn id_token_call(o: &JsValue, path: &str, then: Then, bearer: bool) -> SdkRe
 /// `/api/auth/identities/{provider}{suffix}`.
 pub fn identity_path(o: &JsValue, suffix: &str) -> SdkResult<String> {
     let provider = form_encode(&required(o, "provider")?);
-    Ok(["/api/auth/identities/", &provider, suffix].concat())
+    Ok(cat(&["/api/auth/identities/", &provider, suffix]))
 }
 
 /// The strings of an array (anything else: none). `Array.from` throws on `undefined`.
@@ -179,7 +180,7 @@ pub fn redirect_call(o: &JsValue, link: bool) -> SdkResult<Call> {
         (None, true) => {
             let location = env::window()?.location();
             let origin = location.origin().unwrap_or_default();
-            [origin.as_str(), &location.pathname().unwrap_or_default()].concat()
+            cat(&[origin.as_str(), &location.pathname().unwrap_or_default()])
         }
         (None, false) => required(o, "redirectUri")?,
     };
@@ -249,7 +250,7 @@ pub fn callback_call(d: &Driver, url: Option<String>) -> SdkResult<Call> {
     }
     let record = taken?;
     if let Some(error) = cb.error {
-        let why = ["the provider refused: ", &error, " ", &cb.error_description].concat();
+        let why = cat(&["the provider refused: ", &error, " ", &cb.error_description]);
         return Err(SdkError::new(codes::INVALID_SOCIAL_LOGIN, why));
     }
     let no_code = || SdkError::new(codes::INVALID_REQUEST, "the callback URL carries no code");

@@ -35,9 +35,12 @@ pub fn get_u64(obj: &JsValue, key: &str) -> Option<u64> {
 
 /// A required string option, else `invalid_request` naming it.
 pub fn required(obj: &JsValue, key: &'static str) -> Result<String, SdkError> {
-    get_str(obj, key)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| SdkError::new(codes::INVALID_REQUEST, [key, " is required"].concat()))
+    get_str(obj, key).filter(|s| !s.is_empty()).ok_or_else(|| {
+        SdkError::new(
+            codes::INVALID_REQUEST,
+            crate::text::cat(&[key, " is required"]),
+        )
+    })
 }
 
 pub fn parse_json(text: &str) -> Option<JsValue> {

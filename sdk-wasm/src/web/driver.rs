@@ -20,6 +20,7 @@ use super::tabs::{Bus, Locks};
 use crate::error::{codes, SdkError, SdkResult};
 use crate::flow::KeyValue;
 use crate::machine::{Config, Coordination, Input, Machine, Output};
+use crate::text::cat;
 use alloc::collections::VecDeque;
 use alloc::rc::{Rc, Weak};
 use core::cell::{Cell, RefCell};
@@ -80,7 +81,7 @@ impl Driver {
     pub fn start(options: Options) -> Rc<Self> {
         let shared = options.storage.shared;
         let pid = options.project_id.as_str();
-        let (bus_name, lock_name) = (["kith.", pid].concat(), ["kith.refresh.", pid].concat());
+        let (bus_name, lock_name) = (cat(&["kith.", pid]), cat(&["kith.refresh.", pid]));
         let locks = shared.then(|| Locks::open(lock_name)).flatten();
         let driver = Rc::new_cyclic(|weak: &Weak<Driver>| {
             let weak = weak.clone();
@@ -113,7 +114,7 @@ impl Driver {
             let tab = u32::from_le_bytes(env::random_bytes().unwrap_or_default());
             Driver {
                 worker,
-                key: ["kith.session.", project_id.as_str()].concat(),
+                key: cat(&["kith.session.", project_id.as_str()]),
                 project_id,
                 machine: RefCell::new(Machine::new(cfg, tab, env::online(), env::visible())),
                 queue: RefCell::new(VecDeque::new()),

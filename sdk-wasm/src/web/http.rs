@@ -16,6 +16,7 @@ use crate::prelude::*;
 
 use super::convert::{get, get_str, parse_json};
 use crate::error::{codes, SdkError, SdkResult};
+use crate::text::cat;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -61,7 +62,7 @@ impl Worker {
         let set = |k: &str, v: &str| drop(Reflect::set(&headers, &k.into(), &v.into()));
         set("project-id", &self.project_id);
         if let Some(token) = bearer {
-            set("authorization", &["Bearer ", token].concat());
+            set("authorization", &cat(&["Bearer ", token]));
         }
         let init = web_sys::RequestInit::new();
         init.set_method(method);
@@ -70,7 +71,7 @@ impl Worker {
             init.set_body(&body.into());
         }
         init.set_headers(&headers);
-        fetch(&[self.base.as_str(), path].concat(), &init).map_err(|_| unreachable())
+        fetch(&cat(&[self.base.as_str(), path]), &init).map_err(|_| unreachable())
     }
 }
 

@@ -47,7 +47,7 @@ impl Store {
     fn get(&self) -> SdkResult<JsStorage> {
         match self {
             Self::Object(o) => Ok(o.clone()),
-            Self::Area(name) => Reflect::get(&js_sys::global(), &(*name).into())
+            Self::Area(name) => Reflect::get(&super::env::global(), &(*name).into())
                 .ok()
                 .filter(JsValue::is_object)
                 .map(JsCast::unchecked_into)

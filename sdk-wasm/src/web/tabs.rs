@@ -16,7 +16,8 @@ pub struct Bus(web_sys::BroadcastChannel);
 impl Bus {
     /// Opens `name`; its `message` events go to `handler`.
     pub fn open(name: &str, handler: &Function) -> Option<Self> {
-        let exists = Reflect::has(&js_sys::global(), &"BroadcastChannel".into()).unwrap_or(false);
+        let exists =
+            Reflect::has(&super::env::global(), &"BroadcastChannel".into()).unwrap_or(false);
         let channel = exists
             .then(|| web_sys::BroadcastChannel::new(name).ok())
             .flatten()?;
@@ -60,7 +61,7 @@ pub struct Locks {
 impl Locks {
     /// `None` where `navigator.locks` does not exist (older browsers, insecure contexts).
     pub fn open(name: String) -> Option<Self> {
-        let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+        let navigator = Reflect::get(&super::env::global(), &"navigator".into()).ok()?;
         let manager = Reflect::get(&navigator, &"locks".into()).ok()?;
         manager.is_object().then(|| Self {
             manager: manager.unchecked_into(),
