@@ -25,7 +25,7 @@ use wasm_bindgen::JsCast;
 extern "C" {
     /// `catch`: a wrapped or polyfilled `fetch` may throw instead of rejecting.
     #[wasm_bindgen(catch, js_name = fetch)]
-    fn fetch(url: &str, init: &web_sys::RequestInit) -> Result<Promise, JsValue>;
+    fn fetch(url: &str, init: &Object) -> Result<Promise, JsValue>;
 }
 
 /// The Worker of one project.
@@ -58,19 +58,19 @@ impl Worker {
         body: Option<&str>,
         bearer: Option<&str>,
     ) -> SdkResult<Promise> {
-        let headers = Object::new();
-        let set = |k: &str, v: &str| drop(Reflect::set(&headers, &k.into(), &v.into()));
-        set("project-id", &self.project_id);
+        // `RequestInit` as the plain object it is (web-sys' setters are an import each).
+        let set = |o: &Object, k: &str, v: &JsValue| drop(Reflect::set(o, &k.into(), v));
+        let (headers, init) = (Object::new(), Object::new());
+        set(&headers, "project-id", &self.project_id.as_str().into());
         if let Some(token) = bearer {
-            set("authorization", &cat(&["Bearer ", token]));
+            set(&headers, "authorization", &cat(&["Bearer ", token]).into());
         }
-        let init = web_sys::RequestInit::new();
-        init.set_method(method);
+        set(&init, "method", &method.into());
         if let Some(body) = body {
-            set("content-type", "application/json");
-            init.set_body(&body.into());
+            set(&headers, "content-type", &"application/json".into());
+            set(&init, "body", &body.into());
         }
-        init.set_headers(&headers);
+        set(&init, "headers", &headers);
         fetch(&cat(&[self.base.as_str(), path]), &init).map_err(|_| unreachable())
     }
 }
