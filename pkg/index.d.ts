@@ -28,7 +28,10 @@ export type KithErrorCode =
   | "state_mismatch"
   | "missing_code_verifier"
   | "network_error"
-  | "storage_unavailable";
+  | "storage_unavailable"
+  | "token_expired"
+  | "jwks_unavailable"
+  | "session_revoked";
 
 /** Thrown by every failing call. */
 export declare class KithError extends Error {

@@ -6,6 +6,9 @@
 // during server-side rendering); the wasm module is fetched when a client is created in a
 // browser, or on the first call.
 import init, { Client, createNonce } from "./wasm/kith_sdk.js";
+import { KithError, isKithError } from "./error.js";
+
+export { KithError, isKithError };
 
 let loading;
 function load() {
@@ -15,19 +18,6 @@ function load() {
   });
   return loading;
 }
-
-/** An error from Kith: `code` is the Worker's error code or a client code. */
-export class KithError extends Error {
-  constructor(code, message, status) {
-    super(message || code);
-    this.name = "KithError";
-    this.code = code;
-    if (status !== undefined) this.status = status;
-  }
-}
-
-/** Whether `e` is a KithError (also one from another copy of the package). */
-export const isKithError = (e) => e instanceof KithError || (e instanceof Error && e.name === "KithError" && typeof e.code === "string");
 
 function toKithError(e) {
   if (isKithError(e)) return e;

@@ -3,8 +3,10 @@
 //   - the Kith Worker under `wrangler dev --local`, with local D1 (migrations applied)
 //   - a demo project whose provider `oidc:dev` points at that OP (seeded via the admin API)
 //   - the demo page, which imports the SDK from pkg/
+//   - a sample app backend (scripts/lib/sample-api.mjs): GET /api/me verifies the page's
+//     access token with kith-sdk/server
 // Ctrl-C stops everything it started. Ports: KITH_OP_PORT (9400), KITH_WORKER_PORT (8787),
-// KITH_DEMO_PORT (5173). State (D1, secrets): KITH_STATE_DIR (.kith/dev).
+// KITH_DEMO_PORT (5173), KITH_API_PORT (5174). State (D1, secrets): KITH_STATE_DIR (.kith/dev).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
@@ -12,11 +14,13 @@ import { join, dirname, extname, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startOp } from "./lib/dev-op.mjs";
 import { generateSecrets } from "./lib/secrets.mjs";
+import { startSampleApi } from "./lib/sample-api.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OP_PORT = Number(process.env.KITH_OP_PORT ?? 9400);
 const WORKER_PORT = Number(process.env.KITH_WORKER_PORT ?? 8787);
 const DEMO_PORT = Number(process.env.KITH_DEMO_PORT ?? 5173);
+const API_PORT = Number(process.env.KITH_API_PORT ?? 5174);
 const STATE = process.env.KITH_STATE_DIR ?? join(ROOT, ".kith", "dev");
 export const DEMO_PROJECT = "6f0c5b8e-2d1a-4c3b-9e7f-0a1b2c3d4e5f";
 const DEMO_ORIGIN = `http://127.0.0.1:${DEMO_PORT}`;
@@ -184,15 +188,19 @@ async function main() {
   });
   log(`demo project ${DEMO_PROJECT} with provider oidc:dev`);
 
-  const demo = serveDemo({ baseUrl: WORKER_URL, projectId: DEMO_PROJECT, provider: "oidc:dev", redirectUri });
+  const apiUrl = `http://127.0.0.1:${API_PORT}/api/me`; // the sample backend (below)
+  const demo = serveDemo({ baseUrl: WORKER_URL, projectId: DEMO_PROJECT, provider: "oidc:dev", redirectUri, apiUrl });
   await new Promise((resolve) => demo.listen(DEMO_PORT, "127.0.0.1", resolve));
   stoppers.push(() => {
     demo.closeAllConnections();
     return new Promise((resolve) => demo.close(resolve));
   });
+  const api = await startSampleApi({ port: API_PORT, issuer: WORKER_URL, projectId: DEMO_PROJECT, allowedOrigin: DEMO_ORIGIN });
+  stoppers.push(() => api.close());
+  log(`sample API at ${api.url} (verifies the access token with kith-sdk/server)`);
   log(`demo page at ${DEMO_ORIGIN}/  (Ctrl-C stops everything)`);
   log(`admin token: ${secretsFile}`);
-  if (process.send) process.send({ ready: true, demo: DEMO_ORIGIN, worker: WORKER_URL, op: op.issuer, state: STATE });
+  if (process.send) process.send({ ready: true, demo: DEMO_ORIGIN, worker: WORKER_URL, op: op.issuer, api: api.url, state: STATE });
 }
 
 async function waitFor(url, ms) {

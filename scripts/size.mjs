@@ -6,7 +6,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const sdk = ["pkg/index.js", "pkg/wasm/kith_sdk.js", "pkg/wasm/kith_sdk_bg.wasm"];
+const sdk = ["pkg/index.js", "pkg/error.js", "pkg/wasm/kith_sdk.js", "pkg/wasm/kith_sdk_bg.wasm"];
 const worker = ["edge-worker/build/index.js", "edge-worker/build/index_bg.wasm"];
 
 function sizes(files) {

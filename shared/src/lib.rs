@@ -11,6 +11,7 @@
 //!
 //! | module | what | spec |
 //! |---|---|---|
+//! | [`access_token`] | Kith's own access tokens, verified for Rust backends; makes [`Verified`] | RFC 7519, RFC 8725 |
 //! | [`providers`] | provider names and kinds, one file per provider: profile, quirks, API answers | CONTRACT "Providers" |
 //! | [`linking`] | the account-linking decision: a [`linking::Grant`] or a [`linking::Refusal`] | CONTRACT "Verification and linking rules" 4 |
 //! | [`id_token`] | claims, expectations, validation; makes [`Verified`] | OIDC Core 3.1.3.7 |
@@ -41,6 +42,7 @@
 
 extern crate alloc;
 
+pub mod access_token;
 pub mod b64;
 #[cfg(feature = "std")]
 pub mod email;

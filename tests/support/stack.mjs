@@ -9,12 +9,13 @@ import { ROOT } from "./worker.mjs";
 import { authorizeAs } from "./op.mjs";
 import { pkcePair, randomToken, authorizationUrl } from "./pkce.mjs";
 
-export async function startStack({ opPort = 9410, workerPort = 8797, demoPort = 5183 } = {}) {
+export async function startStack({ opPort = 9410, workerPort = 8797, demoPort = 5183, apiPort = demoPort + 1 } = {}) {
   const state = mkdtempSync(join(tmpdir(), "kith-stack-"));
   const child = fork(join(ROOT, "scripts", "dev.mjs"), [], {
     env: {
       ...process.env, KITH_SKIP_BUILD: "1", KITH_STATE_DIR: state,
       KITH_OP_PORT: String(opPort), KITH_WORKER_PORT: String(workerPort), KITH_DEMO_PORT: String(demoPort),
+      KITH_API_PORT: String(apiPort),
     },
     detached: true,
     stdio: ["ignore", "pipe", "pipe", "ipc"],

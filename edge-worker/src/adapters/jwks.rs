@@ -13,6 +13,7 @@ use kith_claims::jose::JwkSet;
 use kith_claims::oauth::HttpRequest;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use worker::{Cache, Response};
 
 /// Why a fetch failed, cloneable so every joined request gets the same answer.
@@ -40,7 +41,7 @@ impl From<FetchError> for ApiError {
 }
 
 struct Entry {
-    set: Option<JwkSet>,
+    set: Option<Rc<JwkSet>>,
     state: CacheState,
 }
 
@@ -72,7 +73,7 @@ async fn to_cache_api(uri: &str, body: &[u8], ttl: i64) {
 
 /// Fetches a key set: from the Cache API unless `bypass` (unknown-kid refetch), else from
 /// the provider, then remembers it in both caches.
-async fn fetch(uri: String, now: i64, bypass: bool) -> Result<JwkSet, FetchError> {
+async fn fetch(uri: String, now: i64, bypass: bool) -> Result<Rc<JwkSet>, FetchError> {
     let cached = if bypass {
         None
     } else {
@@ -107,7 +108,8 @@ async fn fetch(uri: String, now: i64, bypass: bool) -> Result<JwkSet, FetchError
             (answer.body, answer.cache_control)
         }
     };
-    let set = JwkSet::parse(&body).map_err(|e| FetchError::Invalid(format!("{uri}: {e}")))?;
+    let set =
+        Rc::new(JwkSet::parse(&body).map_err(|e| FetchError::Invalid(format!("{uri}: {e}")))?);
     let ttl = ttl_from_cache_control(cache_control.as_deref());
     if from_network {
         to_cache_api(&uri, &body, ttl).await;
@@ -131,7 +133,7 @@ const JOIN_POLL_MS: u64 = 10;
 const STALE_FETCH_SECS: i64 = 10;
 
 /// The policy's decision for this lookup, the cached set, and whether it is fresh.
-fn lookup(uri: &str, now: i64, kid: Option<&str>) -> (JwksAction, Option<JwkSet>, bool) {
+fn lookup(uri: &str, now: i64, kid: Option<&str>) -> (JwksAction, Option<Rc<JwkSet>>, bool) {
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
         if let Some(e) = cache.get_mut(uri) {
@@ -156,7 +158,7 @@ fn lookup(uri: &str, now: i64, kid: Option<&str>) -> (JwksAction, Option<JwkSet>
 /// Requests never await each other's promises (Workers cancels a request that waits on I/O
 /// begun by another request): a request that finds a fetch in flight polls the isolate cache
 /// with its own timer until that fetch lands, and fetches itself after [`JOIN_WAIT_MS`].
-pub async fn keys_for(uri: &str, now: i64, kid: Option<&str>) -> ApiResult<JwkSet> {
+pub async fn keys_for(uri: &str, now: i64, kid: Option<&str>) -> ApiResult<Rc<JwkSet>> {
     let (mut action, mut cached, mut fresh) = lookup(uri, now, kid);
     let mut waited = 0;
     while action == JwksAction::JoinInFlight && waited < JOIN_WAIT_MS {
@@ -212,7 +214,7 @@ pub async fn keys_for(uri: &str, now: i64, kid: Option<&str>) -> ApiResult<JwkSe
 pub struct JwksCache;
 
 impl KeySource for JwksCache {
-    async fn keys_for(&self, jwks_uri: &str, now: i64, kid: Option<&str>) -> ApiResult<JwkSet> {
+    async fn keys_for(&self, jwks_uri: &str, now: i64, kid: Option<&str>) -> ApiResult<Rc<JwkSet>> {
         keys_for(jwks_uri, now, kid).await
     }
 }

@@ -39,8 +39,16 @@ impl Keys {
     }
 }
 
+/// The secrets the cached keys were imported from, compared as they are on every request: a
+/// string comparison, where hashing them each time cost a SHA-256 per request.
+struct Imported {
+    signing_json: String,
+    secrets_key: String,
+    keys: Rc<Keys>,
+}
+
 thread_local! {
-    static KEYS: RefCell<Option<(u64, Rc<Keys>)>> = const { RefCell::new(None) };
+    static KEYS: RefCell<Option<Imported>> = const { RefCell::new(None) };
 }
 
 fn secret(env: &Env, name: &str) -> ApiResult<String> {
@@ -49,24 +57,15 @@ fn secret(env: &Env, name: &str) -> ApiResult<String> {
         .map_err(|_| ApiError::Internal(format!("the Worker secret {name} is not set")))
 }
 
-fn fingerprint(parts: &[&str]) -> u64 {
-    let digest = Sha256::digest(parts.join("\n").as_bytes());
-    digest
-        .iter()
-        .take(8)
-        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
-}
-
 /// The imported keys, re-imported only when the secrets change.
 pub async fn load(env: &Env) -> ApiResult<Rc<Keys>> {
     let signing_json = secret(env, "SESSION_SIGNING_KEYS")?;
     let secrets_key = secret(env, "SECRETS_KEY")?;
-    let print = fingerprint(&[&signing_json, &secrets_key]);
     if let Some(keys) = KEYS.with(|k| {
         k.borrow()
             .as_ref()
-            .filter(|(p, _)| *p == print)
-            .map(|(_, k)| k.clone())
+            .filter(|i| i.signing_json == signing_json && i.secrets_key == secrets_key)
+            .map(|i| i.keys.clone())
     }) {
         return Ok(keys);
     }
@@ -89,7 +88,13 @@ pub async fn load(env: &Env) -> ApiResult<Rc<Keys>> {
         refresh_key: ring.sealing().derive(Purpose::RefreshSuccessor).to_vec(),
         flow_key: ring.sealing().derive(Purpose::Flow).to_vec(),
     });
-    KEYS.with(|k| *k.borrow_mut() = Some((print, keys.clone())));
+    KEYS.with(|k| {
+        *k.borrow_mut() = Some(Imported {
+            signing_json,
+            secrets_key,
+            keys: keys.clone(),
+        });
+    });
     Ok(keys)
 }
 

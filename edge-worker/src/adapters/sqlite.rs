@@ -10,6 +10,16 @@ pub struct Sqlite {
     /// Statements containing this text fail (the whole batch rolls back), as a D1 outage or
     /// a platform error mid-batch would.
     fail_on: RefCell<Option<String>>,
+    /// When on, every statement's query plan (`EXPLAIN QUERY PLAN`, same arguments) is kept:
+    /// tests check that nothing a request runs scans a table that grows with use.
+    plans: RefCell<Option<Vec<Plan>>>,
+}
+
+/// A statement and the steps of its query plan (SQLite's `detail` column).
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub sql: String,
+    pub steps: Vec<String>,
 }
 
 impl Sqlite {
@@ -35,6 +45,7 @@ impl Sqlite {
         Ok(Self {
             conn: RefCell::new(conn),
             fail_on: RefCell::new(None),
+            plans: RefCell::new(None),
         })
     }
 
@@ -42,6 +53,16 @@ impl Sqlite {
     /// statement (`None`: no fault).
     pub fn fail_statements_containing(&self, sql_fragment: Option<&str>) {
         *self.fail_on.borrow_mut() = sql_fragment.map(str::to_owned);
+    }
+
+    /// Starts keeping the query plan of every statement run from now on.
+    pub fn record_plans(&self) {
+        *self.plans.borrow_mut() = Some(Vec::new());
+    }
+
+    /// The plans kept since [`Sqlite::record_plans`].
+    pub fn plans(&self) -> Vec<Plan> {
+        self.plans.borrow().clone().unwrap_or_default()
     }
 
     /// Runs one query outside a batch (test inspection).
@@ -65,17 +86,33 @@ fn futures_executor_block_on<F: core::future::Future>(f: F) -> F::Output {
     }
 }
 
-fn run(tx: &rusqlite::Transaction<'_>, s: &Stmt) -> rusqlite::Result<Vec<Row>> {
-    let mut st = tx.prepare(&s.sql)?;
-    let params: Vec<rusqlite::types::Value> = s
-        .args
+fn params(s: &Stmt) -> Vec<rusqlite::types::Value> {
+    s.args
         .iter()
         .map(|a| match a {
             Value::Null => rusqlite::types::Value::Null,
             Value::Int(i) => rusqlite::types::Value::Integer(*i),
             Value::Text(t) => rusqlite::types::Value::Text(t.clone()),
         })
-        .collect();
+        .collect()
+}
+
+fn plan(tx: &rusqlite::Transaction<'_>, s: &Stmt) -> rusqlite::Result<Plan> {
+    let mut st = tx.prepare(&format!("EXPLAIN QUERY PLAN {}", s.sql))?;
+    let steps = st
+        .query_map(rusqlite::params_from_iter(params(s)), |r| {
+            r.get::<_, String>(3)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Plan {
+        sql: s.sql.clone(),
+        steps,
+    })
+}
+
+fn run(tx: &rusqlite::Transaction<'_>, s: &Stmt) -> rusqlite::Result<Vec<Row>> {
+    let mut st = tx.prepare(&s.sql)?;
+    let params = params(s);
     let names: Vec<String> = st.column_names().iter().map(|c| (*c).to_owned()).collect();
     let mut rows = st.query(rusqlite::params_from_iter(params))?;
     let mut out = Vec::new();
@@ -109,6 +146,9 @@ impl Db for Sqlite {
         for s in &stmts {
             if fail_on.as_deref().is_some_and(|f| s.sql.contains(f)) {
                 return Err(StoreError::Other("injected fault".into()));
+            }
+            if let Some(plans) = self.plans.borrow_mut().as_mut() {
+                plans.push(plan(&tx, s).map_err(|e| StoreError::Other(e.to_string()))?);
             }
             out.push(run(&tx, s).map_err(|e| StoreError::from_message(e.to_string()))?);
         }

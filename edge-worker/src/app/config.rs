@@ -18,6 +18,9 @@ pub enum Limited {
     /// The public read of the providers list (it writes nothing, but is unauthenticated):
     /// the refresh budget, under its own counter.
     Read,
+    /// `POST /api/auth/session/check`, which app backends call per sensitive request: the
+    /// refresh budget, under its own counter.
+    Check,
 }
 
 impl Limited {
@@ -27,6 +30,7 @@ impl Limited {
             Self::Refresh => "refresh",
             Self::Flow => "flow",
             Self::Read => "read",
+            Self::Check => "check",
         }
     }
 }
@@ -64,7 +68,7 @@ pub fn check_rate(config: &Config, limited: Option<Limited>) -> ApiResult<()> {
     let settings = &config.project.settings;
     let limit = match limited {
         Some(Limited::SignIn | Limited::Flow) => settings.sign_in_per_minute,
-        Some(Limited::Refresh | Limited::Read) => settings.refresh_per_minute,
+        Some(Limited::Refresh | Limited::Read | Limited::Check) => settings.refresh_per_minute,
         None => return Ok(()),
     };
     match config.rate_count {

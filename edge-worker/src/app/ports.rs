@@ -11,6 +11,7 @@ use core::future::Future;
 use kith_claims::jose::{JwkSet, SignatureVerifier};
 use kith_claims::oauth::HttpRequest;
 use serde_json::Value;
+use std::rc::Rc;
 
 /// A provider's answer to an outbound request.
 #[derive(Debug, Clone)]
@@ -58,13 +59,14 @@ pub trait Crypto: SignatureVerifier {
 
 /// The key set at a provider's `jwks_uri` that may verify a token naming `kid`: cached,
 /// refetched for an unknown `kid` at most once per cooldown (`kith_claims::jwks_cache`).
+/// Shared, not copied: a lookup hands out the cached set itself.
 pub trait KeySource {
     fn keys_for(
         &self,
         jwks_uri: &str,
         now: i64,
         kid: Option<&str>,
-    ) -> impl Future<Output = ApiResult<JwkSet>>;
+    ) -> impl Future<Output = ApiResult<Rc<JwkSet>>>;
 }
 
 /// Everything a service may touch, as one type parameter.

@@ -85,6 +85,22 @@ pub async fn current_user<D: Db>(
         .ok_or_else(|| ApiError::InvalidToken("session revoked or expired".into()))
 }
 
+/// Longest session id looked up (Kith issues UUIDs).
+const MAX_SID_LEN: usize = 128;
+
+/// `POST /api/auth/session/check`: whether the session `sid` of `project` is live at `now`
+/// (for app backends that verified an access token and want to know it was not signed out
+/// since). Unknown, revoked, expired and other projects' sessions are all `false`: the
+/// answer says nothing more about a session id than whether it is live here.
+pub async fn is_active<D: Db>(db: &D, project: &Project, sid: &str, now: i64) -> ApiResult<bool> {
+    if sid.is_empty() || sid.len() > MAX_SID_LEN {
+        return Err(ApiError::InvalidRequest(format!(
+            "sid must be 1-{MAX_SID_LEN} characters"
+        )));
+    }
+    Ok(sql::session_active(db, project.id.as_str(), sid, now).await?)
+}
+
 /// The claims of Kith's access token for a granted session (CONTRACT "Keys and discovery").
 pub fn access_claims(issuer: &str, project: &Project, granted: &Granted, now: i64) -> Value {
     let user = &granted.user;

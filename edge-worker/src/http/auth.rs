@@ -54,6 +54,7 @@ fn limited(method: &Method, rest: &[&str]) -> Option<Limited> {
         (Method::Post, ["login", "social"] | ["identities"]) => Some(Limited::SignIn),
         (Method::Post, ["refresh"]) => Some(Limited::Refresh),
         (Method::Get, ["providers"]) => Some(Limited::Read),
+        (Method::Post, ["session", "check"]) => Some(Limited::Check),
         _ => None,
     }
 }
@@ -98,6 +99,7 @@ async fn dispatch(call: Call<'_>, rest: &[&str]) -> ApiResult<Response> {
         (Method::Post, ["refresh"]) => refresh(call).await,
         (Method::Post, ["logout"]) => logout(call).await,
         (Method::Get, ["user"]) => user(call).await,
+        (Method::Post, ["session", "check"]) => session_check(call).await,
         (Method::Post, ["identities"]) => identities::link(call).await,
         (Method::Delete, ["identities", provider]) => identities::unlink(call, provider).await,
         (
@@ -107,6 +109,7 @@ async fn dispatch(call: Call<'_>, rest: &[&str]) -> ApiResult<Response> {
             | ["refresh"]
             | ["logout"]
             | ["user"]
+            | ["session", "check"]
             | ["identities"]
             | ["identities", _],
         ) => Err(ApiError::MethodNotAllowed),
@@ -204,4 +207,44 @@ async fn user(call: Call<'_>) -> ApiResult<Response> {
     let claims = bearer(&call.platform.crypto.keys, call.req, project, call.now).await?;
     let user = sessions::current_user(&call.platform.db, project, &claims, call.now).await?;
     wire::json_response(&user, 200)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CheckBody {
+    #[serde(default)]
+    sid: Option<String>,
+}
+
+/// `POST /api/auth/session/check` with `{"sid"}`, or with `Authorization: Bearer` (the
+/// token's own session; the token must verify) → `{"active": bool}`.
+async fn session_check(call: Call<'_>) -> ApiResult<Response> {
+    let project = &call.config.project;
+    let has_bearer = call.req.headers().get("authorization")?.is_some();
+    let bytes = body::bytes(call.req).await?;
+    let b: CheckBody = if bytes.is_empty() {
+        CheckBody::default()
+    } else {
+        body::json(&bytes)?
+    };
+    let sid = match (b.sid, has_bearer) {
+        (Some(sid), false) => sid,
+        (None, true) => {
+            bearer(&call.platform.crypto.keys, call.req, project, call.now)
+                .await?
+                .sid
+        }
+        (Some(_), true) => {
+            return Err(ApiError::InvalidRequest(
+                "send either a sid or a bearer token, not both".into(),
+            ))
+        }
+        (None, false) => {
+            return Err(ApiError::InvalidRequest(
+                "a sid or a bearer token is required".into(),
+            ))
+        }
+    };
+    let active = sessions::is_active(&call.platform.db, project, &sid, call.now).await?;
+    wire::json_response(&json!({ "active": active }), 200)
 }

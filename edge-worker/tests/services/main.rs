@@ -15,6 +15,7 @@ mod jwks;
 mod keys;
 mod linking;
 mod native;
+mod plans;
 mod reasons;
 mod replay;
 mod secrets;

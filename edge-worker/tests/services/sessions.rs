@@ -197,3 +197,40 @@ fn a_foreign_origin_does_not_spend_the_budget_of_its_ip() {
     assert_eq!(count(Some("https://app.example")), Some(1));
     assert_eq!(count(None), Some(2), "a server call (no Origin) is counted");
 }
+
+#[test]
+fn session_check_answers_live_only_for_a_live_session_of_this_project() {
+    use kith_worker::app::sessions::is_active;
+    let w = world();
+    let g = provider("google", open());
+    let a = w.sign_in(&g, "g-1", None, false).unwrap();
+    let b = w.sign_in(&g, "g-2", None, false).unwrap();
+    let sid = a.session_id.as_str();
+    assert!(block_on(is_active(&w.db, &w.project, sid, NOW)).unwrap());
+    assert!(!block_on(is_active(&w.db, &w.project, "no-such-session", NOW)).unwrap());
+    let late = NOW + w.project.settings.session_ttl_secs + 1;
+    assert!(!block_on(is_active(&w.db, &w.project, sid, late)).unwrap());
+    let mut other = w.project.clone();
+    other.id = ProjectId::parse("5d1c4b2a-0000-4000-8000-000000000001").unwrap();
+    block_on(sql::admin::put_project(&w.db, &other, NOW)).unwrap();
+    assert!(
+        !block_on(is_active(&w.db, &other, sid, NOW)).unwrap(),
+        "a session of another project is not live here"
+    );
+    block_on(sql::sessions::revoke_sessions(
+        &w.db, PID, &a.user.id, None, NOW,
+    ))
+    .unwrap();
+    assert!(!block_on(is_active(&w.db, &w.project, sid, NOW)).unwrap());
+    assert!(block_on(is_active(&w.db, &w.project, b.session_id.as_str(), NOW)).unwrap());
+}
+
+#[test]
+fn session_check_refuses_an_empty_or_overlong_sid() {
+    use kith_worker::app::sessions::is_active;
+    let w = world();
+    for sid in [String::new(), "s".repeat(129)] {
+        let got = block_on(is_active(&w.db, &w.project, &sid, NOW));
+        assert!(matches!(got, Err(ApiError::InvalidRequest(_))), "{sid}");
+    }
+}

@@ -22,4 +22,4 @@ pub use expectations::{
     Expectations, NonceCheck, TypRule, DEFAULT_LEEWAY_SECS, DEFAULT_MAX_AGE_SECS,
 };
 pub use issuer::{guid_like, IssuerRule, TenantPolicy, MICROSOFT_CONSUMER_TENANT};
-pub use validate::validate;
+pub use validate::{validate, validate_jws};

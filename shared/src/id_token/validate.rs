@@ -23,10 +23,21 @@ pub async fn validate<V: SignatureVerifier>(
     now: i64,
     verifier: &V,
 ) -> Result<Verified<IdTokenClaims>> {
-    let jws = UnverifiedJws::parse(token)?;
+    validate_jws(&UnverifiedJws::parse(token)?, jwks, expect, now, verifier).await
+}
+
+/// [`validate`] on a token the caller has already parsed (to learn its `kid` and choose the
+/// key set): the same checks, without parsing the token a second time.
+pub async fn validate_jws<V: SignatureVerifier>(
+    jws: &UnverifiedJws,
+    jwks: &JwkSet,
+    expect: &Expectations,
+    now: i64,
+    verifier: &V,
+) -> Result<Verified<IdTokenClaims>> {
     // Step 6/7: the algorithm comes from the provider profile, the header only names it.
     let alg = jws.alg_in(&expect.algorithms)?;
-    let key = jwks.select(&jws, alg)?;
+    let key = jwks.select(jws, alg)?;
     if !verifier
         .verify(alg, key, jws.signing_input(), jws.signature())
         .await?

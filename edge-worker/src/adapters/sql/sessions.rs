@@ -107,3 +107,18 @@ pub async fn revoke_sessions<D: Db>(
     .await?
     .len())
 }
+
+/// Whether `sid` is a live session of project `pid` at `now` (not revoked, not expired): one
+/// read by primary key. A session of another project is not live here.
+pub async fn session_active<D: Db>(
+    db: &D,
+    pid: &str,
+    sid: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let sql = "SELECT 1 AS live FROM sessions WHERE id = ?1 AND project_id = ?2 \
+               AND revoked_at IS NULL AND expires_at > ?3";
+    Ok(!query(db, sql, [sid.into(), pid.into(), now.into()])
+        .await?
+        .is_empty())
+}

@@ -46,14 +46,19 @@ impl<'a> SingleUse<'a> {
     }
 
     /// `sql` with `{fresh}` replaced by the condition "every key is this request's", as a
-    /// statement whose `?1` is the project id (the claim id is bound after `args`).
+    /// statement whose `?1` is the project id (the claim id and the keys are bound after
+    /// `args`). The keys are looked up by primary key: counting the project's rows claimed by
+    /// this request instead walked every live key of the project, once per guarded write.
     pub fn guard(&self, sql: &str, mut args: Vec<Value>) -> Stmt {
         let at = args.len() + 1;
         let n = self.keys.len();
+        let keys: Vec<String> = (1..=n).map(|i| format!("?{}", at + i)).collect();
         let fresh = format!(
-            "(SELECT count(*) FROM used_tokens WHERE project_id = ?1 AND claimed_by = ?{at}) = {n}"
+            "(SELECT count(*) FROM used_tokens WHERE project_id = ?1 AND key IN ({}) AND claimed_by = ?{at}) = {n}",
+            keys.join(", ")
         );
         args.push(self.claim.into());
+        args.extend(self.keys.iter().map(|k| Value::from(k.key.as_str())));
         stmt(sql.replace("{fresh}", &fresh), args)
     }
 

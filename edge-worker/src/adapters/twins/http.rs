@@ -7,6 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use kith_claims::jose::JwkSet;
 use kith_claims::oauth::HttpRequest;
 use std::cell::RefCell;
+use std::rc::Rc;
 
 type Handler = Box<dyn Fn(&HttpRequest) -> ApiResult<HttpAnswer>>;
 
@@ -78,7 +79,12 @@ impl Http for HttpTwin {
 }
 
 impl KeySource for HttpTwin {
-    async fn keys_for(&self, jwks_uri: &str, _now: i64, _kid: Option<&str>) -> ApiResult<JwkSet> {
+    async fn keys_for(
+        &self,
+        jwks_uri: &str,
+        _now: i64,
+        _kid: Option<&str>,
+    ) -> ApiResult<Rc<JwkSet>> {
         let request = HttpRequest {
             method: "GET",
             url: jwks_uri.to_owned(),
@@ -89,7 +95,7 @@ impl KeySource for HttpTwin {
         // that is not a key set are all `provider_unavailable`.
         let answer = self.send(&request).await?;
         match answer.status {
-            200 => JwkSet::parse(&answer.body).map_err(|e| {
+            200 => JwkSet::parse(&answer.body).map(Rc::new).map_err(|e| {
                 ApiError::ProviderUnavailable(format!("invalid JWKS: {jwks_uri}: {e}"))
             }),
             500.. => Err(ApiError::ProviderUnavailable(format!(

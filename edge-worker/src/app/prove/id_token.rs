@@ -59,13 +59,13 @@ pub async fn verify<P: Platform>(
     let refused = |e: kith_claims::Error| {
         ApiError::InvalidSocialLogin(format!("id_token from {}: {e}", provider.name))
     };
-    // The token is parsed first only to learn the kid (nothing in it is trusted) and the
-    // payload bytes; `validate` parses the same string again, so they are the bytes it checks.
+    // Parsed once: the header names the kid that chooses the key set (nothing in it is
+    // trusted), and `validate_jws` checks these same payload bytes.
     let jws = UnverifiedJws::parse(id_token).map_err(refused)?;
     let kid = jws.header().kid.as_deref();
     let jwks_uri = profile.endpoints.jwks.as_deref().unwrap_or_default();
     let keys = p.keys().keys_for(jwks_uri, now, kid).await?;
-    let claims = id_token::validate(id_token, &keys, &expect, now, p.crypto())
+    let claims = id_token::validate_jws(&jws, &keys, &expect, now, p.crypto())
         .await
         .map_err(refused)?;
     Ok(VerifiedToken {
