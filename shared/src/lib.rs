@@ -42,6 +42,7 @@
 
 extern crate alloc;
 
+#[cfg(feature = "std")]
 pub mod access_token;
 pub mod b64;
 #[cfg(feature = "std")]
