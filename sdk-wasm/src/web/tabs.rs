@@ -16,8 +16,10 @@ pub struct Bus(web_sys::BroadcastChannel);
 impl Bus {
     /// Opens `name`; its `message` events go to `handler`.
     pub fn open(name: &str, handler: &Function) -> Option<Self> {
-        let exists =
-            Reflect::has(&super::env::global(), &"BroadcastChannel".into()).unwrap_or(false);
+        // `Reflect.get`, not `Reflect.has`: one import fewer, and a `BroadcastChannel` that is
+        // there but `undefined` is as good as none.
+        let global = super::env::global();
+        let exists = !crate::web::convert::get(&global, "BroadcastChannel").is_undefined();
         let channel = exists
             .then(|| web_sys::BroadcastChannel::new(name).ok())
             .flatten()?;
@@ -87,7 +89,7 @@ impl Locks {
 
     pub fn release(&self) {
         if let Some(resolve) = self.release.borrow_mut().take() {
-            let _ = resolve.call0(&JsValue::NULL);
+            let _ = resolve.call1(&JsValue::NULL, &JsValue::UNDEFINED);
         }
     }
 }
