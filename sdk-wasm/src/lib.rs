@@ -9,11 +9,12 @@
 //!   10 minutes in sessionStorage).
 //! - [`secure_url`]: the SDK calls and navigates to https only (http on loopback).
 //! - `web` (wasm32 only): the browser ports — Web Storage or the app's storage object,
-//!   `fetch` (gloo-net), BroadcastChannel, Web Locks, timers, online and visibility events —
+//!   `fetch`, BroadcastChannel, Web Locks, timers, online and visibility events —
 //!   and the `Client` exported to JavaScript.
 //!
 //! It verifies no signatures (the Worker does), and stays free of `serde_json`, float
-//! formatting and most `core::fmt` so the module stays small.
+//! formatting, most `core::fmt` and `async` so the module stays small; the shipped module is
+//! `no_std` (feature `bundle`, BENCHMARKS.md "SDK size").
 #![forbid(unsafe_code)]
 #![cfg_attr(feature = "bundle", no_std)]
 

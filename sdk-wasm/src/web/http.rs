@@ -3,8 +3,9 @@
 //! code, an unreachable Worker or an answer that is not Kith's JSON as `network_error`.
 //!
 //! An exchange is three steps the driver chains on the promises ([`Worker::fetch`], [`read`],
-//! [`answer`]; see `web/exchange.rs`), not an `async fn`: the module carries no executor,
-//! no `Future` state machines and no `future_to_promise` glue (~9 KB of wasm, measured).
+//! [`answer`]; see `web/driver/exchange.rs`), not an `async fn`: the module carries no
+//! executor, no `Future` state machines and no `future_to_promise` glue (measured: 6.7 KB of
+//! the wasm, 2.9 KB of the gzipped bundle).
 //!
 //! `fetch` directly, not gloo-net: gloo-net 0.6 builds every request twice (a `Request`, then a
 //! `Url` and `UrlSearchParams` to merge a query we never have), `panic!`s with a `Debug`-printed
