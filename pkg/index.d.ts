@@ -7,6 +7,7 @@ export type KithErrorCode =
   | "provider_not_enabled"
   | "invalid_request"
   | "invalid_grant"
+  | "redirect_not_allowed"
   | "invalid_social_login"
   | "email_verification_required"
   | "signup_disabled"
@@ -25,6 +26,13 @@ export type KithErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "server_error"
+  | "invalid_code"
+  | "verification_expired"
+  | "verification_not_found"
+  | "too_many_attempts"
+  | "too_many_resends"
+  | "mailer_not_configured"
+  | "mailer_unavailable"
   | "state_mismatch"
   | "missing_code_verifier"
   | "network_error"
@@ -41,6 +49,8 @@ export declare class KithError extends Error {
   readonly status?: number;
   /** With `email_verification_required`: the token to complete `verifyEmail` with. */
   readonly verification_token?: string;
+  /** With `email_verification_required`: where the code went, masked (`"a***e@example.com"`). */
+  readonly email_hint?: string;
   constructor(code: KithErrorCode, message?: string, status?: number);
 }
 
@@ -102,9 +112,13 @@ export interface ClientOptions {
 }
 
 export interface SignInWithRedirectOptions {
-  /** e.g. "google", "github", "oidc:acme". */
+  /** e.g. "google", "github", "apple", "oidc:acme". */
   provider: string;
-  /** Where the provider sends the user back; must be one of the project's redirect_urls. */
+  /**
+   * Where the user comes back; must be one of the project's redirect_urls. For Apple
+   * (`response_mode: "form_post"`) Apple posts to the Worker's relay, which sends the user
+   * on to this page (allowlisted exactly) with `code`, `state` and the first-login `user`.
+   */
   redirectUri: string;
   /** Scopes to request instead of the provider's configured ones. */
   scopes?: string[];
@@ -145,8 +159,13 @@ export interface KithClient {
   signInWithSocial(options: SignInWithSocialOptions): Promise<Session>;
   /** Starts a redirect sign-in (PKCE S256 + state + nonce) and navigates to the provider (https only). */
   signInWithRedirect(options: SignInWithRedirectOptions): Promise<void>;
-  /** On the redirect page (or with the callback URL): checks the state once, exchanges the code. */
-  handleRedirectCallback(url?: string): Promise<Session>;
+  /**
+   * On the redirect page (or with the callback URL): checks the state once, exchanges the code.
+   * After `signInWithRedirect` it resolves to the new `Session` (SIGNED_IN); after
+   * `linkIdentity` by redirect, to the `User` with the provider linked (USER_UPDATED), or
+   * rejects with `identity_already_linked` when the account belongs to another user.
+   */
+  handleRedirectCallback(url?: string): Promise<Session | User>;
   /** The session while its access token is live; null when signed out or expired (never an expired one). */
   getSession(): Session | null;
   /** A live access token: the current one, or a refreshed one (this tab's or the tab that refreshed). */
@@ -161,7 +180,7 @@ export interface KithClient {
   getUser(): Promise<User>;
   /** Links another provider account to the signed-in user: with an id_token, at once. */
   linkIdentity(options: LinkIdentityOptions & { id_token: string }): Promise<User>;
-  /** Without an id_token: the redirect flow (navigates away; `handleRedirectCallback` completes it). */
+  /** Without an id_token: the redirect flow for any provider (navigates away; `handleRedirectCallback` completes it and resolves to the User). */
   linkIdentity(options: LinkIdentityOptions): Promise<User | void>;
   /** Unlinks a provider from the signed-in user (never the last one: `last_identity`). */
   unlinkIdentity(options: { provider: string }): Promise<User>;
@@ -169,6 +188,11 @@ export interface KithClient {
   getProviderToken(options: { provider: string }): Promise<ProviderToken>;
   /** Completes an email verification with the code the user received. */
   verifyEmail(options: { verification_token: string; code: string }): Promise<Session>;
+  /**
+   * Sends a new code for a pending verification (the old code stops working). At most once a
+   * minute (`rate_limited`) and three times per verification (`too_many_resends`).
+   */
+  resendVerificationEmail(options: { verification_token: string }): Promise<void>;
   /** `{nonce, hashedNonce}` for One Tap / Sign in with Apple JS. */
   createNonce(): Promise<{ nonce: string; hashedNonce: string }>;
   /** Releases listeners, timers, the channel and the lock; the client does nothing afterwards. */

@@ -23,6 +23,7 @@ function toKithError(e) {
   if (isKithError(e)) return e;
   const err = new KithError(typeof e?.code === "string" ? e.code : "network_error", e?.message ?? String(e), e?.status);
   if (e?.verification_token) err.verification_token = e.verification_token;
+  if (e?.email_hint) err.email_hint = e.email_hint;
   return err;
 }
 
@@ -113,6 +114,7 @@ export function createClient(options) {
     unlinkIdentity: api("unlinkIdentity"),
     getProviderToken: api("getProviderToken"),
     verifyEmail: api("verifyEmail"),
+    resendVerificationEmail: api("resendVerificationEmail"),
     createNonce: () => (disposed ? ready() : load()).then(createNonce).catch((e) => Promise.reject(toKithError(e))),
     dispose() {
       disposed = true;

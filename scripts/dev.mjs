@@ -2,17 +2,19 @@
 //   - a dev OpenID provider (npm oidc-provider) with demo accounts and a confidential client
 //   - the Kith Worker under `wrangler dev --local`, with local D1 (migrations applied)
 //   - a demo project whose provider `oidc:dev` points at that OP (seeded via the admin API)
+//   - the dev outbox, the demo project's mailer: verification codes are printed here
 //   - the demo page, which imports the SDK from pkg/
 //   - a sample app backend (scripts/lib/sample-api.mjs): GET /api/me verifies the page's
 //     access token with kith-sdk/server
 // Ctrl-C stops everything it started. Ports: KITH_OP_PORT (9400), KITH_WORKER_PORT (8787),
-// KITH_DEMO_PORT (5173), KITH_API_PORT (5174). State (D1, secrets): KITH_STATE_DIR (.kith/dev).
+// KITH_DEMO_PORT (5173), KITH_API_PORT (5174), KITH_OUTBOX_PORT (any free port). State (D1, secrets): KITH_STATE_DIR (.kith/dev).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join, dirname, extname, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startOp } from "./lib/dev-op.mjs";
+import { startOutbox } from "./lib/dev-outbox.mjs";
 import { generateSecrets } from "./lib/secrets.mjs";
 import { startSampleApi } from "./lib/sample-api.mjs";
 
@@ -173,8 +175,12 @@ async function main() {
     if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${await res.text()}`);
   };
   const discovery = await (await fetch(`${op.issuer}/.well-known/openid-configuration`)).json();
+  const outbox = await startOutbox({ port: Number(process.env.KITH_OUTBOX_PORT ?? 0), log: (m) => log(m) });
+  stoppers.push(() => outbox.close());
+  log(`dev outbox at ${outbox.url} (verification codes are printed here; GET /messages?to=)`);
   await admin(`/admin/projects/${DEMO_PROJECT}`, {
     name: "Kith demo", allowed_origins: [DEMO_ORIGIN], redirect_urls: [redirectUri],
+    mailer: { url: outbox.hookUrl, secret: outbox.secret },
   });
   await admin(`/admin/projects/${DEMO_PROJECT}/providers/oidc%3Adev`, {
     client_id: "kith-demo",
@@ -200,7 +206,7 @@ async function main() {
   log(`sample API at ${api.url} (verifies the access token with kith-sdk/server)`);
   log(`demo page at ${DEMO_ORIGIN}/  (Ctrl-C stops everything)`);
   log(`admin token: ${secretsFile}`);
-  if (process.send) process.send({ ready: true, demo: DEMO_ORIGIN, worker: WORKER_URL, op: op.issuer, api: api.url, state: STATE });
+  if (process.send) process.send({ ready: true, demo: DEMO_ORIGIN, worker: WORKER_URL, op: op.issuer, api: api.url, outbox: outbox.url, state: STATE });
 }
 
 async function waitFor(url, ms) {

@@ -30,6 +30,7 @@ codes! {
     ProviderNotEnabled => ("provider_not_enabled", 422),
     InvalidRequest => ("invalid_request", 422),
     InvalidGrant => ("invalid_grant", 400),
+    RedirectNotAllowed => ("redirect_not_allowed", 400),
     InvalidSocialLogin => ("invalid_social_login", 401),
     EmailVerificationRequired => ("email_verification_required", 403),
     SignupDisabled => ("signup_disabled", 403),
@@ -48,6 +49,13 @@ codes! {
     NotFound => ("not_found", 404),
     MethodNotAllowed => ("method_not_allowed", 405),
     ServerError => ("server_error", 500),
+    InvalidCode => ("invalid_code", 401),
+    VerificationExpired => ("verification_expired", 410),
+    VerificationNotFound => ("verification_not_found", 404),
+    TooManyAttempts => ("too_many_attempts", 410),
+    TooManyResends => ("too_many_resends", 429),
+    MailerNotConfigured => ("mailer_not_configured", 503),
+    MailerUnavailable => ("mailer_unavailable", 503),
 }
 
 /// What went wrong, with the internal reason where the wire gets a coarse code.
@@ -61,6 +69,9 @@ pub enum ApiError {
     InvalidRequest(String),
     /// 400 `invalid_grant`: a Kith code unknown, used, expired, or not matching the verifier.
     InvalidGrant,
+    /// 400 `redirect_not_allowed`: the form_post relay's app page is not exactly one of the
+    /// project's web `redirect_urls` (the relay never redirects there).
+    RedirectNotAllowed,
     /// 401 `invalid_social_login`: the provider's answer or token was not believed.
     InvalidSocialLogin(String),
     /// 503 `provider_unavailable`: the provider's token or JWKS endpoint could not be used.
@@ -68,8 +79,24 @@ pub enum ApiError {
     /// 403 `origin_not_allowed`: a browser call from an origin the project does not list.
     OriginNotAllowed(String),
     /// 403 `email_verification_required`: the provider does not vouch for the email and the
-    /// provider has `verify_email`; the body carries `verification_token`.
-    EmailVerificationRequired(String),
+    /// provider has `verify_email`; a code was sent to the address. The body carries the
+    /// `verification_token` and the masked address (`email_hint`).
+    EmailVerificationRequired { token: String, email_hint: String },
+    /// 401 `invalid_code`: the verification code is wrong (the try was counted).
+    InvalidCode,
+    /// 410 `verification_expired`: the verification's code outlived its 10 minutes.
+    VerificationExpired,
+    /// 404 `verification_not_found`: unknown or already used verification token.
+    VerificationNotFound,
+    /// 410 `too_many_attempts`: five wrong codes; the verification is dead.
+    TooManyAttempts,
+    /// 429 `too_many_resends`: this verification's resends are used up.
+    TooManyResends,
+    /// 503 `mailer_not_configured`: a code must be sent but the project has no mailer.
+    MailerNotConfigured,
+    /// 503 `mailer_unavailable`: the project's mailer did not take the message; nothing is
+    /// pending.
+    MailerUnavailable(String),
     /// 403 `signup_disabled`.
     SignupDisabled,
     /// 403 `sign_in_disabled`: the provider is connect-only.
@@ -113,8 +140,16 @@ impl ApiError {
             Self::ProviderNotEnabled(_) => Code::ProviderNotEnabled,
             Self::InvalidRequest(_) => Code::InvalidRequest,
             Self::InvalidGrant => Code::InvalidGrant,
+            Self::RedirectNotAllowed => Code::RedirectNotAllowed,
             Self::InvalidSocialLogin(_) => Code::InvalidSocialLogin,
-            Self::EmailVerificationRequired(_) => Code::EmailVerificationRequired,
+            Self::EmailVerificationRequired { .. } => Code::EmailVerificationRequired,
+            Self::InvalidCode => Code::InvalidCode,
+            Self::VerificationExpired => Code::VerificationExpired,
+            Self::VerificationNotFound => Code::VerificationNotFound,
+            Self::TooManyAttempts => Code::TooManyAttempts,
+            Self::TooManyResends => Code::TooManyResends,
+            Self::MailerNotConfigured => Code::MailerNotConfigured,
+            Self::MailerUnavailable(_) => Code::MailerUnavailable,
             Self::SignupDisabled => Code::SignupDisabled,
             Self::SignInDisabled => Code::SignInDisabled,
             Self::EmailInUse => Code::EmailInUse,
@@ -145,10 +180,32 @@ impl ApiError {
             Self::InvalidGrant => {
                 "The code is unknown, used or expired, or the code_verifier does not match.".into()
             }
+            Self::RedirectNotAllowed => {
+                "The page to return to is not one of the project's redirect_urls.".into()
+            }
             Self::InvalidSocialLogin(_) => "The sign-in could not be verified.".into(),
-            Self::EmailVerificationRequired(_) => {
+            Self::EmailVerificationRequired { .. } => {
                 "The provider does not vouch for this email: confirm it with the code sent to it."
                     .into()
+            }
+            Self::InvalidCode => "The verification code is wrong.".into(),
+            Self::VerificationExpired => {
+                "The verification code expired; ask for a new one or sign in again.".into()
+            }
+            Self::VerificationNotFound => {
+                "The verification token is unknown or was already used.".into()
+            }
+            Self::TooManyAttempts => {
+                "Too many wrong codes: this verification is closed; sign in again.".into()
+            }
+            Self::TooManyResends => {
+                "No more codes can be sent for this verification; sign in again.".into()
+            }
+            Self::MailerNotConfigured => {
+                "This project cannot send verification codes (no mailer is configured).".into()
+            }
+            Self::MailerUnavailable(_) => {
+                "The verification code could not be sent; try again.".into()
             }
             Self::SignupDisabled => "Sign-up is disabled for this project or provider.".into(),
             Self::SignInDisabled => {
@@ -196,6 +253,7 @@ impl ApiError {
             Self::InvalidToken(m) => Self::InvalidToken(request.redact(&m)),
             Self::InvalidRequest(m) => Self::InvalidRequest(request.redact(&m)),
             Self::Internal(m) => Self::Internal(request.redact(&m)),
+            Self::MailerUnavailable(m) => Self::MailerUnavailable(request.redact(&m)),
             other => other,
         }
     }

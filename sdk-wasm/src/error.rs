@@ -1,5 +1,5 @@
 //! The SDK's one error type. It crosses into JavaScript as a plain object
-//! `{code, message, status?, verification_token?}` that `pkg/index.js` turns into a
+//! `{code, message, status?, verification_token?, email_hint?}` that `pkg/index.js` turns into a
 //! `KithError`. Codes are the Worker's (passed through unchanged) or the client
 //! codes below; `pkg/index.d.ts` lists every one of them.
 
@@ -44,6 +44,8 @@ pub struct SdkError {
     pub status: Option<u16>,
     /// With `email_verification_required`: the token to complete `verifyEmail` with.
     pub verification_token: Option<String>,
+    /// With `email_verification_required`: the masked address the code went to.
+    pub email_hint: Option<String>,
     /// A 429's `Retry-After`, in seconds: the least the SDK waits before trying again.
     pub retry_after_s: Option<u32>,
 }
@@ -66,6 +68,7 @@ impl SdkError {
             message: message.into(),
             status: None,
             verification_token: None,
+            email_hint: None,
             retry_after_s: None,
         }
     }

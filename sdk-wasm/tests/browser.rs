@@ -11,7 +11,7 @@
 
 use js_sys::{Function, Promise};
 use kith_sdk::error::codes;
-use kith_sdk::flow::{begin, take, KeyValue, ProviderFacts, FLOW_TTL_MS};
+use kith_sdk::flow::{begin, take, Answer, KeyValue, ProviderFacts, FLOW_TTL_MS};
 use kith_sdk::web::convert::{get, get_str, get_u64};
 use kith_sdk::web::storage::{choose, Store, SESSION_STORAGE};
 use kith_sdk::web::{env, Client};
@@ -84,6 +84,7 @@ fn code(e: &JsValue) -> String {
 
 fn facts(endpoint: &'static str) -> ProviderFacts<'static> {
     ProviderFacts {
+        answer: Answer::Query,
         link: false,
         provider: "oidc:dev",
         client_id: "c",

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { startOp, authorizeAs } from "./op.mjs";
 import { startWorker } from "./worker.mjs";
+import { startOutbox } from "../../scripts/lib/dev-outbox.mjs";
 import { randomUUID } from "node:crypto";
 import { pkcePair, randomToken, authorizationUrl } from "./pkce.mjs";
 
@@ -23,8 +24,11 @@ export const opClient = (client_id, alg) => ({
 export async function startFixture({ clients }) {
   const op = await startOp({ clients });
   const worker = await startWorker();
+  // The projects' mailer: the dev outbox, as `npm run dev` uses it.
+  const outbox = await startOutbox({ log: () => {} });
+  const mailer = { url: outbox.hookUrl, secret: outbox.secret };
   const project = await worker.admin("PUT", `/admin/projects/${PROJECT}`, {
-    name: "Integration", allowed_origins: [APP_ORIGIN], redirect_urls: [REDIRECT],
+    name: "Integration", allowed_origins: [APP_ORIGIN], redirect_urls: [REDIRECT], mailer,
   });
   assert.equal(project.status, 200, JSON.stringify(project.body));
 
@@ -80,7 +84,7 @@ export async function startFixture({ clients }) {
     const pid = randomUUID();
     const r = await worker.admin("PUT", `/admin/projects/${pid}`, {
       name: "Case", allowed_origins: [APP_ORIGIN], redirect_urls: [REDIRECT],
-      settings: { sign_in_per_minute: 10000, refresh_per_minute: 10000 }, ...extra,
+      settings: { sign_in_per_minute: 10000, refresh_per_minute: 10000 }, mailer, ...extra,
     });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     return pid;
@@ -113,8 +117,8 @@ export async function startFixture({ clients }) {
   }
 
   return {
-    op, worker, putProvider, signInAtOp, login, rows, assertRefusedWithoutWrites,
+    op, worker, outbox, putProvider, signInAtOp, login, rows, assertRefusedWithoutWrites,
     createProject, putProviderIn, api, countIn,
-    close: () => Promise.allSettled([op.close(), worker.close()]),
+    close: () => Promise.allSettled([op.close(), worker.close(), outbox.close()]),
   };
 }

@@ -77,10 +77,16 @@ export async function startStack({ opPort = 9410, workerPort = 8797, demoPort = 
     });
     return (await res.json()).id_token;
   }
+  /** The verification codes the dev outbox received for `to`, oldest first. */
+  async function messages(to) {
+    const res = await fetch(`${ready.outbox}/messages?to=${encodeURIComponent(to)}`);
+    return (await res.json()).messages;
+  }
   return {
     ...ready,
     adminToken: secrets.ADMIN_TOKEN,
     idToken,
+    messages,
     d1,
     output: () => output,
     async stop() {

@@ -43,6 +43,9 @@ function clientCredentials(req, form) {
   return { id: form.get("client_id"), secret: form.get("client_secret") };
 }
 
+/** The authorization page of each stand-in that has one (the browser tests visit it). */
+const AUTHORIZE = { apple: "/auth/authorize", github: "/login/oauth/authorize" };
+
 /**
  * Starts a stand-in. `kind`: google | apple | microsoft | github | facebook | okta.
  * `clientId`/`clientSecret`: the registered client; Apple: `teamId`, `keyId` and the team's
@@ -53,6 +56,7 @@ export async function startStandin(kind, { clientId = "kith-client", clientSecre
   const codes = new Map(); // code -> { claims | identity, challenge, redirectUri }
   const accessTokens = new Map(); // GitHub/Facebook: token -> identity
   const seen = { token: 0, user: 0, emails: 0, me: 0, agents: [] };
+  const logins = []; // who signs in at the next authorization page (a browser test queues them)
   let origin;
 
   const server = http.createServer(async (req, res) => {
@@ -60,6 +64,7 @@ export async function startStandin(kind, { clientId = "kith-client", clientSecre
     const form = new URLSearchParams(req.method === "POST" ? await readBody(req) : "");
     try {
       if (url.pathname === "/jwks") return send(res, 200, keys.jwks);
+      if (req.method === "GET" && AUTHORIZE[kind] === url.pathname) return authorizePage(res, url.searchParams);
       if (url.pathname === "/.well-known/openid-configuration" && kind === "okta") {
         return send(res, 200, {
           issuer: origin, authorization_endpoint: `${origin}/oauth2/v1/authorize`, token_endpoint: `${origin}/oauth2/v1/token`,
@@ -125,6 +130,37 @@ export async function startStandin(kind, { clientId = "kith-client", clientSecre
     return send(res, status, { error, error_description: description });
   }
 
+  /**
+   * The provider's authorization page, as if the queued user had signed in and consented:
+   * GitHub redirects back with `code` and `state` in the query; Apple (response_mode=form_post,
+   * required when name or email is asked for) answers an HTML page that POSTs `code`, `state`
+   * and, on a first login, the `user` JSON to the redirect_uri, from the stand-in's own origin.
+   */
+  function authorizePage(res, q) {
+    const login = logins.shift();
+    const redirectUri = q.get("redirect_uri");
+    const fail = (why) => send(res, 400, `<!doctype html><title>Error</title><p id="error">${why}</p>`, "text/html");
+    if (!login) return fail("no user is signed in at the stand-in");
+    if (q.get("client_id") !== clientId || q.get("response_type") !== "code" || !redirectUri) return fail("invalid_request");
+    const scopes = (q.get("scope") ?? "").split(" ").filter(Boolean);
+    if (kind === "apple" && scopes.some((s) => s === "name" || s === "email") && q.get("response_mode") !== "form_post") {
+      return fail("response_mode must be form_post when requesting name or email scope");
+    }
+    const claims = login.claims && { ...login.claims, ...(q.get("nonce") ? { nonce: q.get("nonce") } : {}) };
+    const code = api.code({ claims, identity: login.identity, challenge: q.get("code_challenge"), redirectUri });
+    const fields = { code, state: q.get("state"), ...(login.user ? { user: JSON.stringify(login.user) } : {}) };
+    if (kind !== "apple") {
+      const to = new URL(redirectUri);
+      for (const [k, v] of Object.entries(fields)) to.searchParams.set(k, v);
+      res.writeHead(302, { location: to.href });
+      return res.end();
+    }
+    const esc = (v) => String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    const inputs = Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join("");
+    send(res, 200, `<!doctype html><title>Sign in with Apple</title><body onload="document.forms[0].submit()">`
+      + `<form method="POST" action="${esc(redirectUri)}">${inputs}</form></body>`, "text/html");
+  }
+
   function appleClientSecretValid(secret, id) {
     // Apple: an ES256 JWT with kid = the key id, iss = the team id, sub = the client id,
     // aud = https://appleid.apple.com, exp in the future (at most six months away).
@@ -170,9 +206,17 @@ export async function startStandin(kind, { clientId = "kith-client", clientSecre
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   origin = `http://127.0.0.1:${server.address().port}`;
 
-  return {
+  const api = {
     origin,
     seen,
+    /**
+     * Queues who signs in at the next visit of the authorization page: OIDC `claims` (the
+     * nonce is taken from the request) or a GitHub/Facebook `identity`; Apple's first-login
+     * `user` (`{name: {firstName, lastName}, email}`).
+     */
+    signInNext(login) {
+      logins.push(login);
+    },
     /** Signs an id_token with this provider's key (claims are taken as given). */
     idToken: (claims, header) => keys.jwt(claims, header),
     /**
@@ -190,4 +234,5 @@ export async function startStandin(kind, { clientId = "kith-client", clientSecre
       await new Promise((resolve) => server.close(resolve));
     },
   };
+  return api;
 }

@@ -28,6 +28,8 @@ pub struct Keys {
     pub refresh_key: Vec<u8>,
     /// HMAC key of the server-driven flow's derived values (HKDF of the first key).
     pub flow_key: Vec<u8>,
+    /// HMAC key of stored email verification codes (HKDF of the first key).
+    pub otp_key: Vec<u8>,
 }
 
 impl Keys {
@@ -87,6 +89,7 @@ pub async fn load(env: &Env) -> ApiResult<Rc<Keys>> {
         public,
         refresh_key: ring.sealing().derive(Purpose::RefreshSuccessor).to_vec(),
         flow_key: ring.sealing().derive(Purpose::Flow).to_vec(),
+        otp_key: ring.sealing().derive(Purpose::EmailCode).to_vec(),
     });
     KEYS.with(|k| {
         *k.borrow_mut() = Some(Imported {

@@ -1,11 +1,12 @@
-//! The Worker's platform: D1, Workers' `fetch`, WebCrypto and the per-isolate JWKS cache
-//! plugged into the services' ports. Built once per request from the isolate's cached keys.
+//! The Worker's platform: D1, Workers' `fetch`, WebCrypto, the per-isolate JWKS cache and
+//! the webhook mailer plugged into the services' ports. Built once per request from the isolate's cached keys.
 
 use super::d1::D1;
 use super::fetch::Fetcher;
 use super::jwks::JwksCache;
 use super::keys::Keys;
 use super::webcrypto::{import_apple_key, random_bytes_into, sign_es256, WebCryptoVerifier};
+use crate::app::otp::webhook::Webhook;
 use crate::app::ports::{Crypto, Platform};
 use crate::domain::Secret;
 use crate::error::ApiResult;
@@ -61,6 +62,10 @@ impl Crypto for WebCrypto {
     fn flow_key(&self) -> &[u8] {
         &self.keys.flow_key
     }
+
+    fn otp_key(&self) -> &[u8] {
+        &self.keys.otp_key
+    }
 }
 
 /// The production platform.
@@ -74,6 +79,7 @@ impl Platform for WorkerPlatform {
     type Http = Fetcher;
     type Crypto = WebCrypto;
     type Keys = JwksCache;
+    type Mailer = Webhook<Fetcher>;
     fn db(&self) -> &D1 {
         &self.db
     }
@@ -85,5 +91,8 @@ impl Platform for WorkerPlatform {
     }
     fn keys(&self) -> &JwksCache {
         &JwksCache
+    }
+    fn mailer(&self) -> &Webhook<Fetcher> {
+        &Webhook(Fetcher)
     }
 }

@@ -15,6 +15,9 @@ pub enum Limited {
     /// The server-driven flow's unauthenticated routes (start, callback, code exchange):
     /// they share the sign-in budget under their own counter.
     Flow,
+    /// The email-verification routes (a code's try, a resend): the sign-in budget, under
+    /// their own counter.
+    Verify,
     /// The public read of the providers list (it writes nothing, but is unauthenticated):
     /// the refresh budget, under its own counter.
     Read,
@@ -30,6 +33,7 @@ impl Limited {
             Self::Refresh => "refresh",
             Self::Flow => "flow",
             Self::Read => "read",
+            Self::Verify => "verify",
             Self::Check => "check",
         }
     }
@@ -67,7 +71,7 @@ pub async fn load<D: Db>(
 pub fn check_rate(config: &Config, limited: Option<Limited>) -> ApiResult<()> {
     let settings = &config.project.settings;
     let limit = match limited {
-        Some(Limited::SignIn | Limited::Flow) => settings.sign_in_per_minute,
+        Some(Limited::SignIn | Limited::Flow | Limited::Verify) => settings.sign_in_per_minute,
         Some(Limited::Refresh | Limited::Read | Limited::Check) => settings.refresh_per_minute,
         None => return Ok(()),
     };

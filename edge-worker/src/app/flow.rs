@@ -22,7 +22,6 @@ use crate::error::{ApiError, ApiResult};
 use kith_claims::b64;
 use kith_claims::hex::sha256_hex as hash_hex;
 use kith_claims::oauth::{authorization_url, AuthorizationRequest, PkceVerifier};
-use kith_claims::providers::ProviderKind;
 
 /// How long a started sign-in may take.
 const STATE_TTL_SECS: i64 = 600;
@@ -118,7 +117,7 @@ pub async fn start<P: Platform>(
         nonce: &nonce,
         code_challenge: &verifier.challenge_s256(),
     });
-    if provider.kind() == ProviderKind::Apple {
+    if provider.answers_with_form_post() {
         // Apple posts the answer (with the first-login `user`) when a name or email is asked.
         auth_url.push_str("&response_mode=form_post");
     }

@@ -25,6 +25,8 @@ pub enum Purpose {
     RefreshSuccessor,
     /// HMAC of the server-driven flow's verifier, nonce and refresh token.
     Flow,
+    /// HMAC of email verification codes (what storage keeps instead of the code).
+    EmailCode,
 }
 
 impl Purpose {
@@ -33,6 +35,7 @@ impl Purpose {
             Self::Seal => b"kith/seal/aes-256-gcm/v1",
             Self::RefreshSuccessor => b"kith/refresh-successor/hmac-sha256/v1",
             Self::Flow => b"kith/server-flow/hmac-sha256/v1",
+            Self::EmailCode => b"kith/email-code/hmac-sha256/v1",
         }
     }
 }

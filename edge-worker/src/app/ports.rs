@@ -1,5 +1,5 @@
 //! The ports the services run against, besides storage ([`super::store::Db`]): outbound
-//! HTTP, crypto and the providers' key sets. Production plugs in Workers' `fetch`, WebCrypto
+//! HTTP, crypto, the providers' key sets and the mailer of verification codes. Production plugs in Workers' `fetch`, WebCrypto
 //! and the per-isolate JWKS cache (`adapters`); the native tests plug in in-memory twins
 //! (feature `twins`), so the same services run in `cargo test`. Time is a parameter (`now`,
 //! Unix seconds) of every service.
@@ -55,6 +55,39 @@ pub trait Crypto: SignatureVerifier {
     /// The HMAC key of the server-driven flow's derived values (verifier, nonce, refresh
     /// token), its own key (HKDF, `app::keyring::Purpose::Flow`).
     fn flow_key(&self) -> &[u8];
+    /// The HMAC key of stored email verification codes, its own key (HKDF,
+    /// `app::keyring::Purpose::EmailCode`): a database dump alone cannot test the million
+    /// possible codes against a hash.
+    fn otp_key(&self) -> &[u8];
+}
+
+/// Where a project's verification codes go: its webhook and the opened signing secret.
+#[derive(Debug)]
+pub struct MailTarget<'a> {
+    pub url: &'a str,
+    pub secret: &'a Secret,
+}
+
+/// A verification code on its way to an address (the webhook's JSON body).
+#[derive(Debug)]
+pub struct CodeMessage<'a> {
+    pub to: &'a str,
+    pub code: &'a Secret,
+    /// When the code stops working, Unix seconds.
+    pub expires_at: i64,
+    pub project_id: &'a str,
+}
+
+/// Delivers verification codes. Production posts a signed webhook (`app::otp::webhook`);
+/// the native tests record the messages (`adapters::twins::mailer`). Any failure is
+/// `mailer_unavailable` (503), whose reason never quotes the code.
+pub trait Mailer {
+    fn deliver(
+        &self,
+        target: &MailTarget<'_>,
+        message: &CodeMessage<'_>,
+        now: i64,
+    ) -> impl Future<Output = ApiResult<()>>;
 }
 
 /// The key set at a provider's `jwks_uri` that may verify a token naming `kid`: cached,
@@ -75,10 +108,12 @@ pub trait Platform {
     type Http: Http;
     type Crypto: Crypto;
     type Keys: KeySource;
+    type Mailer: Mailer;
     fn db(&self) -> &Self::Db;
     fn http(&self) -> &Self::Http;
     fn crypto(&self) -> &Self::Crypto;
     fn keys(&self) -> &Self::Keys;
+    fn mailer(&self) -> &Self::Mailer;
 }
 
 /// `count` random bytes as an array.

@@ -2,7 +2,7 @@
 //! the database. Generic over the storage port, so it runs natively on the SQLite twin.
 
 use super::ports::{random, random_uuid, Crypto};
-use crate::adapters::sql::signin::{self as sql, PendingVerification, SignIn, SignInOutcome};
+use crate::adapters::sql::signin::{self as sql, SignIn, SignInOutcome};
 use crate::app::store::Db;
 use crate::domain::{Project, ProvenIdentity, Provider, RefreshToken, Secret, SessionId, UserOut};
 use crate::error::{ApiError, ApiResult};
@@ -23,13 +23,12 @@ pub struct Fresh {
 impl Fresh {
     /// Draws the values from `crypto`'s CSPRNG.
     pub fn draw<C: Crypto>(crypto: &C) -> ApiResult<Self> {
-        let code = u32::from_be_bytes(random::<4, C>(crypto)?) % 1_000_000;
         Ok(Self {
             user_id: random_uuid(crypto)?,
             session_id: SessionId::new(random_uuid(crypto)?),
             refresh_token: RefreshToken::new(b64::encode(random::<32, C>(crypto)?)),
             verification_id: b64::encode(random::<32, C>(crypto)?),
-            verification_code: Secret::new(format!("{code:06}")),
+            verification_code: super::otp::code::draw(crypto)?,
         })
     }
 }
@@ -44,11 +43,19 @@ pub struct Granted {
     pub amr: String,
 }
 
+/// What the linking policy made of a proven identity.
+#[derive(Debug)]
+pub enum Completed {
+    /// Signed in (or up): the session.
+    Granted(Box<Granted>),
+    /// The provider does not vouch for the email and has `verify_email`: the address must be
+    /// proven by a code first (`app::otp::challenge`); then the identity joins `link_to`
+    /// (the user who owns the address) or a new user. Nothing was written.
+    VerifyEmail { link_to: Option<String> },
+}
+
 /// A linking decision: what to do, or why not.
 type Decision = Result<Grant, Refusal>;
-
-/// How long an email verification lives.
-pub const VERIFICATION_TTL_SECS: i64 = 15 * 60;
 
 /// The two hypothetical linking decisions (no user owns the email / one does); the database
 /// picks the one that holds inside the transaction.
@@ -77,8 +84,8 @@ fn decisions(
     Ok((if_no_owner, if_owner))
 }
 
-/// Applies the linking policy for a proven identity: signs in, links or creates, or refuses
-/// with the CONTRACT's 403/409 codes.
+/// Applies the linking policy for a proven identity: signs in, links or creates, asks for
+/// an email verification, or refuses with the CONTRACT's 403/409 codes.
 pub async fn complete_sign_in<D: Db>(
     db: &D,
     project: &Project,
@@ -86,7 +93,7 @@ pub async fn complete_sign_in<D: Db>(
     id: &ProvenIdentity,
     fresh: &Fresh,
     now: i64,
-) -> ApiResult<Granted> {
+) -> ApiResult<Completed> {
     let (if_no_owner, if_owner) = decisions(project, provider, id)?;
     // The email only takes part in matching when the provider uses it as an identifier and
     // the address can be one (printable ASCII: `kith_claims::email`), as in the decision.
@@ -119,30 +126,17 @@ pub async fn complete_sign_in<D: Db>(
     )
     .await?;
     match outcome {
-        SignInOutcome::SignedIn(user) => Ok(Granted {
+        SignInOutcome::SignedIn(user) => Ok(Completed::Granted(Box::new(Granted {
             user,
             session_id: fresh.session_id.clone(),
             refresh_token: fresh.refresh_token.clone(),
             amr,
-        }),
+        }))),
         SignInOutcome::Replayed => Err(ApiError::InvalidSocialLogin(
             "replayed nonce or id_token".into(),
         )),
         SignInOutcome::Refused(Refusal::EmailVerificationRequired { link_to }) => {
-            let pending = PendingVerification {
-                id: &fresh.verification_id,
-                project_id: project.id.as_str(),
-                provider: provider.name.as_str(),
-                identity: id,
-                link_to: link_to.as_deref(),
-                code_hash: &hash_hex(fresh.verification_code.expose()),
-                now,
-                expires_at: now + VERIFICATION_TTL_SECS,
-            };
-            sql::create_email_verification(db, &pending).await?;
-            Err(ApiError::EmailVerificationRequired(
-                fresh.verification_id.clone(),
-            ))
+            Ok(Completed::VerifyEmail { link_to })
         }
         SignInOutcome::Refused(Refusal::EmailInUse) => Err(ApiError::EmailInUse),
         SignInOutcome::Refused(Refusal::SignupDisabled) => Err(ApiError::SignupDisabled),
@@ -172,5 +166,16 @@ pub async fn sign_in_with<P: super::ports::Platform>(
     now: i64,
 ) -> ApiResult<Granted> {
     let identity = super::prove::prove(p, provider, claim, now).await?;
-    complete_sign_in(p.db(), project, provider, &identity, fresh, now).await
+    match complete_sign_in(p.db(), project, provider, &identity, fresh, now).await? {
+        Completed::Granted(granted) => Ok(*granted),
+        Completed::VerifyEmail { link_to } => {
+            let challenge = super::otp::Challenge {
+                project,
+                provider,
+                identity: &identity,
+                link_to: link_to.as_deref(),
+            };
+            Err(super::otp::challenge(p, &challenge, fresh, now).await?)
+        }
+    }
 }

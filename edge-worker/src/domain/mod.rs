@@ -3,6 +3,7 @@
 
 pub mod identity;
 pub mod ids;
+pub mod mailer;
 pub mod project;
 pub mod provider;
 pub mod provider_settings;
@@ -12,6 +13,7 @@ pub mod user;
 
 pub use identity::ProvenIdentity;
 pub use ids::{ProjectId, SessionId, UserId};
+pub use mailer::Mailer;
 pub use project::{Project, ProjectSettings};
 pub use provider::{Provider, ProviderConfig, ProviderOptions, TokenAuthMethod};
 pub use secret::{RefreshToken, Secret};

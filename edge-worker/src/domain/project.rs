@@ -12,6 +12,8 @@ pub struct Project {
     pub redirect_urls: Vec<String>,
     pub self_registration: bool,
     pub settings: ProjectSettings,
+    /// Where verification codes go (`None`: no email OTP can be sent).
+    pub mailer: Option<super::Mailer>,
 }
 
 impl Project {

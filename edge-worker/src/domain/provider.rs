@@ -119,6 +119,12 @@ impl Provider {
         self.name.kind()
     }
 
+    /// Whether the provider answers with an HTML form POST (`response_mode=form_post`, Apple:
+    /// needed for the first-login name), so the SDK's flow goes through the Worker's relay.
+    pub fn answers_with_form_post(&self) -> bool {
+        self.kind() == ProviderKind::Apple
+    }
+
     /// OAuth 2.0 providers read the account from an API rather than an id_token.
     pub fn is_oauth2(&self) -> bool {
         self.kind().protocol() == Protocol::OAuth2

@@ -17,7 +17,7 @@ pub async fn handle(req: &mut Request, env: &Env, pid: &str, rest: &[&str]) -> A
     let now = now_secs();
     let ok = |v: serde_json::Value| wire::json_response(&v, 200);
     match (req.method(), rest) {
-        (Method::Put, []) => ok(projects::put(db, pid, &body::bytes(req).await?, now).await?),
+        (Method::Put, []) => ok(projects::put(&p, pid, &body::bytes(req).await?, now).await?),
         (Method::Get, []) => ok(projects::get(db, pid).await?),
         (Method::Get, ["providers"]) => ok(providers::list(db, pid).await?),
         (Method::Put, ["providers", provider]) => {

@@ -1,18 +1,18 @@
 //! `/api/auth/*` for browsers and apps: providers, sign-in, refresh, sign-out, the user,
-//! and (in [`super::identities`]) linking. Each request names its project with the
-//! `project-id` header; browser calls are checked against the project's origins.
+//! (in [`super::identities`]) linking and (in [`super::otp`]) email verification. Each
+//! request names its project with the `project-id` header; browser calls are checked
+//! against the project's origins.
 
 use super::context::{bearer, client_ip, issuer, now_secs, platform, session};
-use super::{body, cors, identities, wire};
+use super::{body, cors, identities, otp, wire};
 use crate::adapters::platform::WorkerPlatform;
 use crate::app::config::{self, Limited, RateKey};
-use crate::app::prove::{parse_claim, LoginBody};
+use crate::app::prove::{parse_claim, Claim, LoginBody, RedirectRule};
 use crate::app::sessions::{self, LogoutScope};
 use crate::app::signin;
 use crate::domain::project::Config;
-use crate::domain::{ProjectId, RefreshToken};
+use crate::domain::{ProjectId, Provider, RefreshToken};
 use crate::error::{ApiError, ApiResult};
-use kith_claims::providers::ProviderKind;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response};
@@ -53,6 +53,8 @@ fn limited(method: &Method, rest: &[&str]) -> Option<Limited> {
         // Linking proves a provider account exactly as a sign-in does: same limit.
         (Method::Post, ["login", "social"] | ["identities"]) => Some(Limited::SignIn),
         (Method::Post, ["refresh"]) => Some(Limited::Refresh),
+        // Each try of a code is counted here as well as against its verification.
+        (Method::Post, ["verify-email"] | ["verify-email", "resend"]) => Some(Limited::Verify),
         (Method::Get, ["providers"]) => Some(Limited::Read),
         (Method::Post, ["session", "check"]) => Some(Limited::Check),
         _ => None,
@@ -101,6 +103,8 @@ async fn dispatch(call: Call<'_>, rest: &[&str]) -> ApiResult<Response> {
         (Method::Get, ["user"]) => user(call).await,
         (Method::Post, ["session", "check"]) => session_check(call).await,
         (Method::Post, ["identities"]) => identities::link(call).await,
+        (Method::Post, ["verify-email"]) => otp::verify(call).await,
+        (Method::Post, ["verify-email", "resend"]) => otp::resend(call).await,
         (Method::Delete, ["identities", provider]) => identities::unlink(call, provider).await,
         (
             _,
@@ -111,7 +115,9 @@ async fn dispatch(call: Call<'_>, rest: &[&str]) -> ApiResult<Response> {
             | ["user"]
             | ["session", "check"]
             | ["identities"]
-            | ["identities", _],
+            | ["identities", _]
+            | ["verify-email"]
+            | ["verify-email", "resend"],
         ) => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NotFound),
     }
@@ -126,7 +132,7 @@ fn providers(config: &Config) -> Value {
         .filter(|p| p.enabled)
         .map(|p| {
             let oauth2 = p.is_oauth2();
-            let form_post = p.kind() == ProviderKind::Apple;
+            let form_post = p.answers_with_form_post();
             json!({
                 "provider": p.name,
                 "kind": if oauth2 { "oauth2" } else { "oidc" },
@@ -149,10 +155,24 @@ pub async fn answer(call: &Call<'_>, granted: signin::Granted) -> ApiResult<Resp
     wire::json_response(&out, 200)
 }
 
+/// Reads a sign-in (or link) body for its enabled provider: redirect URIs are the project's,
+/// or the Worker's own form_post relay for that provider.
+pub async fn read_claim<'c>(
+    req: &mut Request,
+    config: &'c Config,
+) -> ApiResult<(&'c Provider, Claim)> {
+    let b: LoginBody = body::read_json(req).await?;
+    let provider = config::enabled_provider(config, &b.provider)?;
+    let own_relay = super::flow::callback_url(req, &config.project.id, &b.provider)?;
+    let rule = RedirectRule {
+        project: &config.project,
+        own_relay: &own_relay,
+    };
+    Ok((provider, parse_claim(b, &rule, provider)?))
+}
+
 async fn login(call: Call<'_>) -> ApiResult<Response> {
-    let b: LoginBody = body::read_json(call.req).await?;
-    let provider = config::enabled_provider(&call.config, &b.provider)?;
-    let claim = parse_claim(b, &call.config.project, provider)?;
+    let (provider, claim) = read_claim(call.req, &call.config).await?;
     let project = &call.config.project;
     let granted = signin::sign_in(&call.platform, project, provider, claim, call.now).await?;
     answer(&call, granted).await

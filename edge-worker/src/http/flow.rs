@@ -5,14 +5,18 @@ use super::context::{client_ip, issuer, now_secs, platform, session};
 use super::{body, cors, wire};
 use crate::app::config::{self, Limited, RateKey};
 use crate::app::flow::{self, Callback, Ending, Route, StartParams};
+use crate::app::relay::{self, with_query, Arrival};
 use crate::domain::ProjectId;
 use crate::error::{ApiError, ApiResult};
-use kith_claims::oauth::{form_decode, form_encode};
+use kith_claims::oauth::{classify_state, form_decode, form_encode, CallbackState};
 use serde::Deserialize;
 use serde_json::json;
 use worker::{Env, Method, Request, Response};
 
-fn callback_url(req: &Request, pid: &ProjectId, provider: &str) -> ApiResult<String> {
+/// The Worker's own callback for a project and provider: the server-driven flow's, and the
+/// form_post relay's (the one `redirect_uri` besides the project's own the Worker accepts for
+/// Apple's code exchange).
+pub fn callback_url(req: &Request, pid: &ProjectId, provider: &str) -> ApiResult<String> {
     let origin = req.url()?.origin().ascii_serialization();
     Ok(format!(
         "{origin}/oauth/projects/{pid}/providers/{}/callback",
@@ -57,23 +61,6 @@ pub async fn start(req: &Request, env: &Env, pid: &str, provider: &str) -> ApiRe
     let p = platform(env).await?;
     let (auth_url, state) = flow::start(&p, &route, &params, &rate, now_secs()).await?;
     wire::json_response(&json!({ "auth_url": auth_url, "state": state }), 200)
-}
-
-/// `to` with `pairs` added to its query (any fragment dropped).
-fn with_query(to: &str, pairs: &[(&str, Option<&str>)]) -> String {
-    let base = to.split('#').next().unwrap_or(to);
-    let mut out = base.to_owned();
-    let mut sep = if base.contains('?') { '&' } else { '?' };
-    for (k, v) in pairs {
-        if let Some(v) = v {
-            out.push(sep);
-            out.push_str(k);
-            out.push('=');
-            out.push_str(&form_encode(v));
-            sep = '&';
-        }
-    }
-    out
 }
 
 fn see_other(location: &str) -> ApiResult<Response> {
@@ -124,7 +111,9 @@ fn ending(e: Ending) -> ApiResult<Response> {
     see_other(&location)
 }
 
-/// `GET|POST .../callback`.
+/// `GET|POST .../callback`: the state says which it is, explicitly (`classify_state`): the
+/// SDK's relay state (`kr1.`…) is relayed to its app page, any other state is the Worker's
+/// own flow's; a relay state that does not parse is refused, never tried as the other.
 pub async fn callback(
     req: &mut Request,
     env: &Env,
@@ -145,11 +134,27 @@ pub async fn callback(
         client_ip: &ip,
         origin: None,
     };
+    let arrival = match req.method() {
+        Method::Post => Arrival::FormPost,
+        _ => Arrival::Query,
+    };
     let params = params(req).await?;
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let state = get("state").unwrap_or_default();
     let p = platform(env).await?;
-    let e = flow::callback(&p, &route, &Callback { get: &get }, &rate, now_secs()).await?;
-    ending(e)
+    match classify_state(&state) {
+        CallbackState::Relay { app_page } => {
+            let to = relay::relay(&p, &route, arrival, &app_page, &get, &rate, now_secs()).await?;
+            see_other(&to)
+        }
+        CallbackState::MalformedRelay => Err(ApiError::InvalidRequest(
+            "the relay state is malformed".into(),
+        )),
+        CallbackState::Worker(_) => {
+            let e = flow::callback(&p, &route, &Callback { get: &get }, &rate, now_secs()).await?;
+            ending(e)
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -2,20 +2,17 @@
 
 use super::auth::Call;
 use super::context::bearer;
-use super::{body, wire};
-use crate::app::config;
+use super::wire;
 use crate::app::identities;
-use crate::app::prove::{parse_claim, LoginBody};
 use crate::error::ApiResult;
 use worker::Response;
 
 /// Links the provider account a sign-in body proves to the bearer's user.
 pub async fn link(call: Call<'_>) -> ApiResult<Response> {
+    let keys = &call.platform.crypto.keys;
+    let claims = bearer(keys, call.req, &call.config.project, call.now).await?;
+    let (provider, claim) = super::auth::read_claim(call.req, &call.config).await?;
     let project = &call.config.project;
-    let claims = bearer(&call.platform.crypto.keys, call.req, project, call.now).await?;
-    let b: LoginBody = body::read_json(call.req).await?;
-    let provider = config::enabled_provider(&call.config, &b.provider)?;
-    let claim = parse_claim(b, project, provider)?;
     let user =
         identities::link(&call.platform, project, provider, claim, &claims, call.now).await?;
     wire::json_response(&user, 200)

@@ -8,6 +8,7 @@ pub mod context;
 pub mod cors;
 pub mod flow;
 pub mod identities;
+pub mod otp;
 pub mod wire;
 
 use crate::adapters::keys;

@@ -26,6 +26,8 @@ struct Body<'a> {
     error_description: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     verification_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email_hint: Option<&'a str>,
 }
 
 /// Logs the internal reason of `e` (never a secret: reasons name checks, not values).
@@ -34,6 +36,7 @@ pub fn log(e: &ApiError) {
         ApiError::InvalidSocialLogin(why) => console_warn!("login refused: {why}"),
         ApiError::InvalidToken(why) => console_warn!("bearer refused: {why}"),
         ApiError::ProviderUnavailable(why) => console_warn!("provider unavailable: {why}"),
+        ApiError::MailerUnavailable(why) => console_warn!("mailer unavailable: {why}"),
         ApiError::Internal(why) => console_error!("internal error: {why}"),
         _ => {}
     }
@@ -43,13 +46,17 @@ pub fn log(e: &ApiError) {
 pub fn error_response(e: &ApiError) -> worker::Result<Response> {
     log(e);
     let description = e.description();
+    let (verification_token, email_hint) = match e {
+        ApiError::EmailVerificationRequired { token, email_hint } => {
+            (Some(token.as_str()), Some(email_hint.as_str()))
+        }
+        _ => (None, None),
+    };
     let body = Body {
         error: e.code().as_str(),
         error_description: &description,
-        verification_token: match e {
-            ApiError::EmailVerificationRequired(token) => Some(token),
-            _ => None,
-        },
+        verification_token,
+        email_hint,
     };
     Ok(Response::from_json(&body)?.with_status(e.status()))
 }

@@ -11,7 +11,7 @@ use kith_worker::adapters::twins::http::json;
 use kith_worker::adapters::twins::TwinPlatform;
 use kith_worker::app::keyring::provider_secret_aad;
 use kith_worker::app::ports::Crypto;
-use kith_worker::app::prove::{parse_claim, LoginBody};
+use kith_worker::app::prove::{parse_claim, LoginBody, RedirectRule};
 use kith_worker::app::sessions::{self, AccessClaims};
 use kith_worker::app::{identities, signin};
 use kith_worker::domain::{
@@ -26,6 +26,16 @@ use serde_json::{json as j, Value};
 pub const OP: &str = "https://op.example";
 pub const REDIRECT: &str = "https://app.example/cb";
 pub const SECRET: &str = "client-secret-of-the-op";
+/// The Worker's own form_post relay, as `http::flow::callback_url` names it for Apple.
+pub const OWN_RELAY: &str = "https://kith.example/oauth/projects/p/providers/apple/callback";
+
+/// The redirect rule of a sign-in body: the project's URLs, or the Worker's relay (Apple).
+pub fn rule(project: &Project) -> RedirectRule<'_> {
+    RedirectRule {
+        project,
+        own_relay: OWN_RELAY,
+    }
+}
 
 pub fn key() -> SigningKey {
     SigningKey::from_bytes(&[7u8; 32].into()).unwrap()
@@ -95,6 +105,7 @@ pub fn native() -> Native {
         redirect_urls: vec![REDIRECT.into()],
         self_registration: true,
         settings: ProjectSettings::default(),
+        mailer: None,
     };
     block_on(sql::admin::put_project(&p.db, &project, now())).unwrap();
     let seal = |name: &str| {
@@ -138,7 +149,7 @@ pub fn body(provider: &str) -> LoginBody {
 
 impl Native {
     pub fn sign_in(&self, provider: &Provider, b: LoginBody) -> Result<signin::Granted, ApiError> {
-        let claim = parse_claim(b, &self.project, provider)?;
+        let claim = parse_claim(b, &rule(&self.project), provider)?;
         block_on(signin::sign_in(
             &self.p,
             &self.project,
@@ -326,7 +337,7 @@ fn refresh_and_linking_run_on_the_twins_after_a_native_sign_in() {
         redirect_uri: Some(REDIRECT.into()),
         ..body("github")
     };
-    let claim = parse_claim(b, &n.project, &n.github).unwrap();
+    let claim = parse_claim(b, &rule(&n.project), &n.github).unwrap();
     let user = block_on(identities::link(
         &n.p,
         &n.project,

@@ -19,7 +19,7 @@ fn walks(step: &str) -> bool {
     scan || (step.starts_with("SEARCH") && step.ends_with("(project_id=?)"))
 }
 
-fn walking(db: &Sqlite) -> Vec<String> {
+pub fn walking(db: &Sqlite) -> Vec<String> {
     db.plans()
         .into_iter()
         .flat_map(|p| {

@@ -8,7 +8,8 @@
 use crate::prelude::*;
 
 use crate::claims::{
-    authorization_url, random_token, sha256_hex, AuthorizationRequest, PkceVerifier,
+    authorization_url, random_token, relay_state, sha256_hex, AuthorizationRequest, PkceVerifier,
+    MAX_APP_PAGE,
 };
 use crate::error::{codes, SdkError, SdkResult};
 use crate::secure_url::is_secure_or_loopback;
@@ -54,6 +55,8 @@ impl KeyValue for MemoryStore {
 #[derive(Clone, PartialEq, Eq)]
 pub struct FlowRecord {
     pub provider: String,
+    /// The `redirect_uri` the provider was given (for a form_post provider: the relay's URL),
+    /// which the code exchange must name again.
     pub redirect_uri: String,
     pub code_verifier: Option<String>,
     pub nonce: String,
@@ -115,8 +118,21 @@ impl FlowRecord {
     }
 }
 
+/// How the provider answers, from the providers list's `response_mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer<'a> {
+    /// A redirect with `code` and `state` in the query, straight to the app's page.
+    Query,
+    /// An HTML form POST (Apple): it goes to the Worker's relay (`relay_url`, its callback for
+    /// this project and provider), which sends the browser on to the app's page as a GET. The
+    /// state carries the app page (`kith_claims::oauth::relay_state`); the relay keeps nothing
+    /// and sends the browser only to an allowlisted page.
+    FormPostRelay { relay_url: &'a str },
+}
+
 /// The public facts of a provider needed to build the authorization request.
 pub struct ProviderFacts<'a> {
+    pub answer: Answer<'a>,
     /// Whether the flow links the provider to the signed-in user (else it signs in).
     pub link: bool,
     pub provider: &'a str,
@@ -172,27 +188,42 @@ pub fn begin(
         ));
     };
     let verifier = PkceVerifier::from_random(&v);
-    let state = random_token(&s);
     let nonce = random_token(&n);
+    // With the relay, the provider returns to the Worker and the code is exchanged for it.
+    let (state, sent_to) = match provider.answer {
+        Answer::Query => (random_token(&s), redirect_uri),
+        Answer::FormPostRelay { .. } if redirect_uri.len() > MAX_APP_PAGE => {
+            return Err(SdkError::new(
+                codes::INVALID_REQUEST,
+                "redirectUri is too long for the form_post relay (1024 bytes)",
+            ));
+        }
+        Answer::FormPostRelay { relay_url } => {
+            (relay_state(&random_token(&s), redirect_uri), relay_url)
+        }
+    };
     let scope = join(provider.scopes, " ");
-    let url = authorization_url(&AuthorizationRequest {
+    let mut url = authorization_url(&AuthorizationRequest {
         authorization_endpoint: provider.authorization_endpoint,
         client_id: provider.client_id,
-        redirect_uri,
+        redirect_uri: sent_to,
         scope: &scope,
         state: &state,
         nonce: &nonce,
         code_challenge: &verifier.challenge_s256(),
     });
+    if let Answer::FormPostRelay { .. } = provider.answer {
+        url.push_str("&response_mode=form_post");
+    }
     let record = FlowRecord {
         provider: provider.provider.to_owned(),
-        redirect_uri: redirect_uri.to_owned(),
+        redirect_uri: sent_to.to_owned(),
         code_verifier: Some(verifier.secret().to_owned()),
         nonce,
         created_at_ms: now_ms,
         link: provider.link,
     };
-    if [provider.provider, redirect_uri]
+    if [provider.provider, sent_to]
         .iter()
         .any(|v| v.contains('\n'))
     {
@@ -205,6 +236,9 @@ pub fn begin(
     Ok(url)
 }
 
+/// Longest state read back: a relay state carries the app page (at most 1024 bytes).
+const MAX_STATE: usize = 1500;
+
 /// Takes (and deletes) the record for `state`: single use. Unknown, malformed or expired
 /// records are `state_mismatch`.
 pub fn take(
@@ -214,7 +248,7 @@ pub fn take(
     now_ms: u64,
 ) -> SdkResult<FlowRecord> {
     let mismatch = |why: &str| SdkError::new(codes::STATE_MISMATCH, why);
-    if state.is_empty() || state.len() > 128 {
+    if state.is_empty() || state.len() > MAX_STATE {
         return Err(mismatch("the callback carries no valid state"));
     }
     let key = flow_key(project_id, state);

@@ -9,9 +9,9 @@ use super::convert::{get, get_str, read_session, required, session_js, stringify
 use super::driver::Driver;
 use super::env;
 use super::storage::SESSION_STORAGE;
-use crate::claims::form_encode;
+use crate::claims::{form_encode, RELAY_PREFIX};
 use crate::error::{codes, SdkError, SdkResult};
-use crate::flow::{self, ProviderFacts};
+use crate::flow::{self, Answer, ProviderFacts};
 use crate::machine::Input;
 use crate::text::cat;
 use alloc::rc::Rc;
@@ -33,18 +33,12 @@ pub fn not_a_session() -> SdkError {
     SdkError::new(codes::NETWORK_ERROR, "the answer is not a session")
 }
 
-fn not_signed_in() -> SdkError {
-    SdkError::new(codes::INVALID_TOKEN, "not signed in")
-}
-
 /// What to do with the Worker's answer.
 pub enum Then {
     /// It is a session of this tab's sign-in.
     SignIn,
-    /// It is the user: update the session's.
+    /// It is the user: update the session's (also after linking by redirect).
     User,
-    /// It is the user after linking by redirect: answer with the (updated) session.
-    Linked,
     /// Hand it to the app as it is.
     Answer,
     /// It is the provider list: start the redirect flow and navigate.
@@ -102,18 +96,14 @@ pub fn then(d: &Rc<Driver>, then: Then, answer: SdkResult<JsValue>) -> SdkResult
     };
     match answer {
         (Then::SignIn, answer) => signed_in(d, &answer),
-        (Then::User | Then::Linked, user) => {
-            let linked = matches!(answer.0, Then::Linked);
+        (Then::User, user) => {
             let stale = d
                 .stored()
                 .is_some_and(|s| stringify(&s.user) != stringify(&user));
             if stale && user.is_object() {
                 d.feed(Input::UserUpdated(user.clone()));
             }
-            match linked {
-                true => d.stored().map(|s| session_js(&s)).ok_or_else(not_signed_in),
-                false => Ok(user),
-            }
+            Ok(user)
         }
         (Then::Redirect(plan), providers) => navigate(d, plan, &providers),
         (_, answer) => Ok(answer),
@@ -171,6 +161,19 @@ pub fn verify_email_call(o: &JsValue) -> SdkResult<Call> {
     })
 }
 
+/// `resendVerificationEmail({verification_token})`: a new code to the same address (the
+/// old one stops working); resolves when the Worker sent it.
+pub fn resend_email_call(o: &JsValue) -> SdkResult<Call> {
+    let token = required(o, "verification_token")?;
+    Ok(Call {
+        method: "POST",
+        path: "/api/auth/verify-email/resend".into(),
+        body: json_body(&[("verification_token", Some(token.as_str()))]),
+        bearer: false,
+        then: Then::Answer,
+    })
+}
+
 /// A redirect flow (sign-in, or linking when `link`) starts with the provider list.
 pub fn redirect_call(o: &JsValue, link: bool) -> SdkResult<Call> {
     let provider = required(o, "provider")?;
@@ -211,10 +214,26 @@ fn navigate(d: &Driver, plan: Redirect, answer: &JsValue) -> SdkResult<JsValue> 
         .ok_or_else(|| SdkError::new(codes::PROVIDER_NOT_ENABLED, "provider not enabled"))?;
     let configured = strings(&get(&facts, "scopes"));
     let text = |k| get_str(&facts, k).unwrap_or_default();
+    // A form_post provider (Apple) answers the Worker's relay, which sends the browser on.
+    let relay_url = cat(&[
+        d.worker.base.as_str(),
+        "/oauth/projects/",
+        &form_encode(&d.project_id),
+        "/providers/",
+        &form_encode(&plan.provider),
+        "/callback",
+    ]);
+    let answer = match text("response_mode").as_str() {
+        "form_post" => Answer::FormPostRelay {
+            relay_url: &relay_url,
+        },
+        _ => Answer::Query,
+    };
     let url = flow::begin(
         &SESSION_STORAGE,
         &d.project_id,
         &ProviderFacts {
+            answer,
             link: plan.link,
             provider: &plan.provider,
             client_id: &text("client_id"),
@@ -261,16 +280,21 @@ pub fn callback_call(d: &Driver, url: Option<String>) -> SdkResult<Call> {
             "the sign-in has no PKCE verifier",
         )
     })?;
+    // Apple's first-login name, relayed with the code: for a sign-in through the relay only
+    // (the Worker reads `user` on a first Apple sign-in, never when linking).
+    let relayed = cb.state.starts_with(RELAY_PREFIX) && !record.link;
+    let user = cb.user.filter(|_| relayed);
     let fields = [
         ("provider", Some(record.provider.as_str())),
         ("code", Some(code.as_str())),
         ("code_verifier", Some(verifier)),
         ("redirect_uri", Some(record.redirect_uri.as_str())),
         ("nonce", Some(record.nonce.as_str())),
+        ("user", user.as_deref()),
     ];
     let (path, then) = match record.link {
         false => ("/api/auth/login/social", Then::SignIn),
-        true => ("/api/auth/identities", Then::Linked),
+        true => ("/api/auth/identities", Then::User),
     };
     Ok(Call {
         method: "POST",

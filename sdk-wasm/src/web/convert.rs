@@ -100,6 +100,7 @@ pub fn error_js(e: &SdkError) -> JsValue {
         ("message", e.message.as_str().into()),
         ("status", e.status.map_or(JsValue::UNDEFINED, |s| s.into())),
         ("verification_token", opt(&e.verification_token)),
+        ("email_hint", opt(&e.email_hint)),
     ])
 }
 

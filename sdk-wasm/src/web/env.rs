@@ -144,15 +144,18 @@ pub struct Callback {
     pub code: Option<String>,
     pub error: Option<String>,
     pub error_description: String,
+    /// Apple's first-login `user` JSON, relayed by the Worker from its form_post.
+    pub user: Option<String>,
     /// The same URL without the sign-in's one-time parameters.
     pub cleaned: String,
 }
 
 /// The query parameters that belong to the sign-in and nothing else (RFC 6749 section 4.1.2,
-/// RFC 9207 `iss`, OIDC session management `session_state`). Leaving `code` and `state` in
+/// RFC 9207 `iss`, OIDC session management `session_state`, Apple's relayed `user`). Leaving `code` and `state` in
 /// the address bar would put them in the history, bookmarks and the next `Referer`.
-const ONE_TIME: [&str; 7] = [
+const ONE_TIME: [&str; 8] = [
     "code",
+    "user",
     "state",
     "iss",
     "session_state",
@@ -173,6 +176,7 @@ pub fn callback(url: &str) -> SdkResult<Callback> {
         code: read("code"),
         error: read("error"),
         error_description: read("error_description").unwrap_or_default(),
+        user: read("user"),
         cleaned: String::new(),
     };
     for key in ONE_TIME {

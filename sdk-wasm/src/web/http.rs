@@ -113,6 +113,7 @@ pub fn answer(head: &Head, text: &JsValue) -> SdkResult<JsValue> {
     let description = get_str(&json, "error_description").unwrap_or_default();
     let mut e = SdkError::from_worker(head.status, &code, &description);
     e.verification_token = get(&json, "verification_token").as_string();
+    e.email_hint = get(&json, "email_hint").as_string();
     e.retry_after_s = head.retry_after_s;
     Err(e)
 }

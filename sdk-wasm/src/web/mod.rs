@@ -1,7 +1,7 @@
 //! The browser half (wasm32 only): ports to the page and the `Client` exported to the JS face.
 //!
 //! Every method that talks to the network returns a Promise rejected with a plain
-//! `{code, message, status?, verification_token?}` object, which `pkg/index.js` turns into a
+//! `{code, message, status?, verification_token?, email_hint?}` object, which `pkg/index.js` turns into a
 //! `KithError`.
 
 use crate::prelude::*;
@@ -123,6 +123,7 @@ fn dispatch(d: &Rc<Driver>, method: &str, o: &JsValue, reply: Reply) {
             api::identity_path(o, "/token").map(|p| bearer_call("GET", p, Then::Answer))
         }
         "verifyEmail" => api::verify_email_call(o),
+        "resendVerificationEmail" => api::resend_email_call(o),
         _ => Err(SdkError::new(codes::INVALID_REQUEST, "unknown method")),
     };
     match call {

@@ -6,6 +6,8 @@
 //! - [`CodeExchange::request`] prepares the back-channel code exchange (section 4.1.3) as a
 //!   plain [`HttpRequest`] that the caller sends with whatever HTTP client it has, and
 //!   [`process_token_response`] reads the answer (sections 5.1 / 5.2);
+//! - [`relay_state`] / [`classify_state`]: the SDK's state through the Worker's form_post
+//!   relay (Apple), told apart from the Worker's own flow state;
 //! - [`form_encode`], [`form_decode`], [`percent_decode`]: the encodings these use.
 //!
 //! Every secret here (client secret, PKCE verifier, tokens in requests and answers) prints
@@ -18,6 +20,7 @@ mod form;
 mod pkce;
 #[cfg(feature = "std")]
 mod redact;
+mod relay;
 #[cfg(feature = "std")]
 mod token;
 
@@ -28,5 +31,6 @@ pub use form::{form_decode, form_encode, percent_decode};
 pub use pkce::{random_token, PkceVerifier};
 #[cfg(feature = "std")]
 pub use redact::REDACTED;
+pub use relay::{classify_state, relay_state, CallbackState, MAX_APP_PAGE, RELAY_PREFIX};
 #[cfg(feature = "std")]
 pub use token::{process_token_response, ClientAuth, CodeExchange, HttpRequest, TokenResponse};

@@ -1,4 +1,4 @@
-//! The admin API's statements: projects, providers, users.
+//! The admin API's statements: projects (and their mailers), providers, users.
 
 use super::{
     project_from, provider_from, query, to_json, user_from, user_select, PROJECT_SQL, PROVIDERS_SQL,
@@ -6,14 +6,19 @@ use super::{
 use crate::app::store::{stmt, Db, StoreError};
 use crate::domain::{Project, Provider, ProviderConfig, UserOut};
 
-/// Creates or replaces a project's settings.
+/// Creates or replaces a project's settings and mailer.
 pub async fn put_project<D: Db>(db: &D, p: &Project, now: i64) -> Result<(), StoreError> {
+    let (mailer_url, mailer_secret_enc) = match &p.mailer {
+        Some(m) => (Some(m.url.as_str()), Some(m.secret_enc.as_str())),
+        None => (None, None),
+    };
     db.batch(vec![stmt(
-        "INSERT INTO projects (id, name, allowed_origins, redirect_urls, self_registration, settings, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
+        "INSERT INTO projects (id, name, allowed_origins, redirect_urls, self_registration, settings, created_at, updated_at, mailer_url, mailer_secret_enc) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9) \
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, allowed_origins = excluded.allowed_origins, \
          redirect_urls = excluded.redirect_urls, self_registration = excluded.self_registration, \
-         settings = excluded.settings, updated_at = excluded.updated_at",
+         settings = excluded.settings, updated_at = excluded.updated_at, \
+         mailer_url = excluded.mailer_url, mailer_secret_enc = excluded.mailer_secret_enc",
         [
             p.id.as_str().into(),
             p.name.as_str().into(),
@@ -22,10 +27,28 @@ pub async fn put_project<D: Db>(db: &D, p: &Project, now: i64) -> Result<(), Sto
             p.self_registration.into(),
             to_json(&p.settings).into(),
             now.into(),
+            mailer_url.into(),
+            mailer_secret_enc.into(),
         ],
     )])
     .await?;
     Ok(())
+}
+
+/// Replaces a project's sealed mailer secret if it still is `old` (re-sealing).
+pub async fn replace_mailer_sealed<D: Db>(
+    db: &D,
+    pid: &str,
+    old: &str,
+    new: &str,
+) -> Result<bool, StoreError> {
+    let rows = query(
+        db,
+        "UPDATE projects SET mailer_secret_enc = ?3 WHERE id = ?1 AND mailer_secret_enc = ?2 RETURNING id",
+        [pid.into(), old.into(), new.into()],
+    )
+    .await?;
+    Ok(!rows.is_empty())
 }
 
 /// The project, or `None`.

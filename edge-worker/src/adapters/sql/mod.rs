@@ -1,6 +1,7 @@
 //! Every SQL statement of the Worker, written once against the [`Db`] port and split by
 //! aggregate: [`config`] (projects and providers as a sign-in reads them, rate-limit
-//! counters), [`signin`] (single-use keys, the linking batch, pending verifications),
+//! counters), [`signin`] (single-use keys, the linking batch), [`otp`] (pending email
+//! verifications and their redemption),
 //! [`sessions`] (refresh rotation, revocation, the session's user), [`identities`] (link,
 //! unlink), [`admin`] and [`flow`] (the server-driven flow's states). D1 runs it in
 //! production, SQLite (`adapters::sqlite`) in the native tests: same SQL, same migrations.
@@ -15,13 +16,14 @@ pub mod admin;
 pub mod config;
 pub mod flow;
 pub mod identities;
+pub mod otp;
 pub mod prune;
 pub mod sessions;
 pub mod signin;
 
 use crate::app::store::{int, stmt, text, Db, Row, Stmt, StoreError, Value};
 use crate::domain::{
-    IdentityOut, Project, ProjectId, ProjectSettings, Provider, ProviderConfig, UserOut,
+    IdentityOut, Mailer, Project, ProjectId, ProjectSettings, Provider, ProviderConfig, UserOut,
 };
 use kith_claims::providers::ProviderName;
 
@@ -62,7 +64,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-const PROJECT_SQL: &str = "SELECT id, name, allowed_origins, redirect_urls, self_registration, settings FROM projects WHERE id = ?1";
+const PROJECT_SQL: &str = "SELECT id, name, allowed_origins, redirect_urls, self_registration, settings, mailer_url, mailer_secret_enc FROM projects WHERE id = ?1";
 const PROVIDERS_SQL: &str =
     "SELECT project_id, provider, enabled, config, client_secret_enc FROM providers WHERE project_id = ?1";
 
@@ -78,6 +80,10 @@ fn project_from(row: &Row) -> Result<Project, StoreError> {
         redirect_urls: json_list(text(row, "redirect_urls"), "redirect_urls")?,
         self_registration: int(row, "self_registration") == Some(1),
         settings,
+        mailer: match (text(row, "mailer_url"), text(row, "mailer_secret_enc")) {
+            (Some(url), Some(secret_enc)) => Some(Mailer { url, secret_enc }),
+            _ => None,
+        },
     })
 }
 

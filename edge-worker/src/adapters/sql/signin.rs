@@ -1,6 +1,6 @@
 //! The sign-in batch: single-use keys, then find by (provider, subject), else create or link
 //! per the precomputed linking decisions, open the session and read the user back — one
-//! round trip, one transaction. Pending email verifications.
+//! round trip, one transaction. (Pending email verifications: [`super::otp`].)
 
 use super::{corrupt, one, user_from, user_select};
 use crate::app::store::{stmt, text, Db, Row, Stmt, StoreError, Value};
@@ -226,35 +226,4 @@ fn refusal(s: &SignIn<'_>, owner: Option<String>) -> Result<SignInOutcome, Store
             format!("wrote nothing for {grant:?}"),
         )),
     }
-}
-
-/// A pending email verification (the OTP itself is delivered by a later flow).
-pub struct PendingVerification<'a> {
-    pub id: &'a str,
-    pub project_id: &'a str,
-    pub provider: &'a str,
-    pub identity: &'a ProvenIdentity,
-    pub link_to: Option<&'a str>,
-    pub code_hash: &'a str,
-    pub now: i64,
-    pub expires_at: i64,
-}
-
-/// Records a pending email verification.
-pub async fn create_email_verification<D: Db>(
-    db: &D,
-    v: &PendingVerification<'_>,
-) -> Result<(), StoreError> {
-    let id = v.identity;
-    db.batch(vec![stmt(
-        "INSERT INTO email_verifications (id, project_id, provider, subject, email, name, picture, link_to, code_hash, created_at, expires_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        [
-            v.id.into(), v.project_id.into(), v.provider.into(), id.subject().into(),
-            id.email().unwrap_or_default().into(), id.name().into(), id.picture().into(),
-            v.link_to.into(), v.code_hash.into(), v.now.into(), v.expires_at.into(),
-        ],
-    )])
-    .await?;
-    Ok(())
 }

@@ -21,6 +21,7 @@ use std::cell::{Cell, RefCell};
 pub struct NativeCrypto {
     ring: RefCell<Keyring>,
     flow_key: [u8; 32],
+    otp_key: [u8; 32],
     counter: Cell<u64>,
 }
 
@@ -43,6 +44,7 @@ impl NativeCrypto {
         let ring = Keyring::parse(secrets_key)?;
         Ok(Self {
             flow_key: ring.sealing().derive(Purpose::Flow),
+            otp_key: ring.sealing().derive(Purpose::EmailCode),
             ring: RefCell::new(ring),
             counter: Cell::new(0),
         })
@@ -148,5 +150,9 @@ impl Crypto for NativeCrypto {
 
     fn flow_key(&self) -> &[u8] {
         &self.flow_key
+    }
+
+    fn otp_key(&self) -> &[u8] {
+        &self.otp_key
     }
 }

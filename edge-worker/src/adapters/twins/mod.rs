@@ -1,21 +1,24 @@
 //! In-memory twins of the platform for native tests (feature `twins`, never in the Worker's
-//! build): the SQLite twin of D1, an HTTP twin that answers as a provider would, and
-//! RustCrypto in place of WebCrypto.
+//! build): the SQLite twin of D1, an HTTP twin that answers as a provider would,
+//! RustCrypto in place of WebCrypto, and a mailer that records the codes it is given.
 
 pub mod crypto;
 pub mod http;
+pub mod mailer;
 
 use super::sqlite::Sqlite;
 use crate::app::ports::Platform;
 use crate::app::store::StoreError;
 use crypto::NativeCrypto;
 use http::HttpTwin;
+use mailer::MailerTwin;
 
 /// The native platform: every port a twin.
 pub struct TwinPlatform {
     pub db: Sqlite,
     pub http: HttpTwin,
     pub crypto: NativeCrypto,
+    pub mailer: MailerTwin,
 }
 
 impl TwinPlatform {
@@ -25,6 +28,7 @@ impl TwinPlatform {
             db: Sqlite::with_migrations()?,
             http: HttpTwin::default(),
             crypto: NativeCrypto::default(),
+            mailer: MailerTwin::default(),
         })
     }
 }
@@ -34,6 +38,7 @@ impl Platform for TwinPlatform {
     type Http = HttpTwin;
     type Crypto = NativeCrypto;
     type Keys = HttpTwin;
+    type Mailer = MailerTwin;
     fn db(&self) -> &Sqlite {
         &self.db
     }
@@ -45,5 +50,8 @@ impl Platform for TwinPlatform {
     }
     fn keys(&self) -> &HttpTwin {
         &self.http
+    }
+    fn mailer(&self) -> &MailerTwin {
+        &self.mailer
     }
 }

@@ -84,6 +84,12 @@ pub async fn put<P: Platform>(
         None => None,
     };
     let resolved = settings.resolve(discovered.as_ref()).map_err(bad)?;
+    if resolved.config.options.verify_email && existing(p.db(), pid).await?.mailer.is_none() {
+        // Refused now rather than at the first sign-in (`mailer_not_configured`).
+        return Err(bad(
+            "\"verify_email\" needs the project's mailer: PUT the project with \"mailer\" first",
+        ));
+    }
     let sealed = match &resolved.secret {
         Some(secret) => {
             if resolved.apple_key {

@@ -70,7 +70,28 @@ pub struct Claim {
     pub apple_user: Option<serde_json::Value>,
 }
 
-fn parse_code_form(body: LoginBody, code: String, project: &Project) -> ApiResult<Form> {
+/// Where the browser may have been sent back to for a code form: one of the project's
+/// `redirect_urls`, or, for a provider that answers with a form_post (Apple), exactly the
+/// Worker's own relay for this project and provider (the SDK's flow goes through it).
+pub struct RedirectRule<'a> {
+    pub project: &'a Project,
+    /// `{origin}/oauth/projects/{pid}/providers/{provider}/callback`.
+    pub own_relay: &'a str,
+}
+
+impl RedirectRule<'_> {
+    fn allows(&self, provider: &Provider, uri: &str) -> bool {
+        let relayed = provider.answers_with_form_post() && uri == self.own_relay;
+        relayed || self.project.allows_redirect(uri)
+    }
+}
+
+fn parse_code_form(
+    body: LoginBody,
+    code: String,
+    rule: &RedirectRule<'_>,
+    provider: &Provider,
+) -> ApiResult<Form> {
     if code.is_empty() || code.len() > MAX_CODE_LEN {
         return Err(bad("\"code\" must be 1-2048 characters"));
     }
@@ -81,7 +102,7 @@ fn parse_code_form(body: LoginBody, code: String, project: &Project) -> ApiResul
     let redirect_uri = body
         .redirect_uri
         .ok_or_else(|| bad("\"redirect_uri\" is required"))?;
-    if !project.allows_redirect(&redirect_uri) {
+    if !rule.allows(provider, &redirect_uri) {
         return Err(bad(
             "\"redirect_uri\" is not one of the project's redirect_urls",
         ));
@@ -97,7 +118,7 @@ fn parse_code_form(body: LoginBody, code: String, project: &Project) -> ApiResul
 /// Validates a sign-in body for `provider` (the `user` field only for Apple).
 pub fn parse_claim(
     mut body: LoginBody,
-    project: &Project,
+    rule: &RedirectRule<'_>,
     provider: &Provider,
 ) -> ApiResult<Claim> {
     let apple_user = body.user.take();
@@ -124,7 +145,7 @@ pub fn parse_claim(
                 nonce: body.nonce,
             }
         }
-        (None, Some(code)) => parse_code_form(body, code, project)?,
+        (None, Some(code)) => parse_code_form(body, code, rule, provider)?,
         (None, None) => {
             return Err(bad(
                 "send \"id_token\" (id_token form) or \"code\" (code form)",
