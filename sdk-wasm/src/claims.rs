@@ -5,7 +5,7 @@ pub use kith_claims::hex::sha256_hex;
 pub use kith_claims::oauth::{
     authorization_url, random_token, relay_state, AuthorizationRequest, PkceVerifier, MAX_APP_PAGE,
 };
-pub use kith_claims::url_policy::TrustworthyUrl;
+pub use kith_claims::url_policy::is_trustworthy;
 
 /// Percent-encoding of a path segment (the provider in `/api/auth/identities/{provider}`).
 #[cfg(target_arch = "wasm32")]

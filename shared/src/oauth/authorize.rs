@@ -2,7 +2,8 @@
 //! section 4.3 and OIDC Core 1.0 section 3.1.2.1's `nonce`).
 
 use super::form::form;
-use std::fmt;
+use alloc::string::String;
+use core::fmt;
 
 /// The parameters of an authorization request with PKCE (S256), state and nonce (RFC 6749
 /// section 4.1.1, RFC 7636 section 4.3, OIDC Core 1.0 section 3.1.2.1).

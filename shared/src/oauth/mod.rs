@@ -16,19 +16,27 @@
 //! redacted in `Debug`.
 
 mod authorize;
+#[cfg(feature = "std")]
 mod client_secret;
 mod form;
 mod pkce;
+#[cfg(feature = "std")]
 mod redact;
+#[cfg(feature = "std")]
 mod refresh;
 mod relay;
+#[cfg(feature = "std")]
 mod token;
 
 pub use authorize::{append_params, authorization_url, AuthorizationRequest};
+#[cfg(feature = "std")]
 pub use client_secret::ClientSecret;
 pub use form::{form_decode, form_encode, percent_decode};
 pub use pkce::{random_token, PkceVerifier};
+#[cfg(feature = "std")]
 pub use redact::REDACTED;
+#[cfg(feature = "std")]
 pub use refresh::{process_renewal_response, Renewal, TokenRenewal};
 pub use relay::{classify_state, relay_state, CallbackState, MAX_APP_PAGE, RELAY_PREFIX};
+#[cfg(feature = "std")]
 pub use token::{process_token_response, ClientAuth, CodeExchange, HttpRequest, TokenResponse};

@@ -4,6 +4,9 @@
 //! Google APIs: incremental authorization"; Clerk "additional OAuth scopes").
 
 use super::ProviderKind;
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// How a provider renews an access token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
