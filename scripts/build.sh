@@ -12,8 +12,8 @@ export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
 mkdir -p "$ROOT/target"
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = worker ]; then
-  echo "==> building the Worker (worker-build --release)"
-  (cd edge-worker && worker-build --release >/dev/null 2>"$ROOT/target/worker-build.log") || {
+  echo "==> building the Worker (worker-build --profile worker)"
+  (cd edge-worker && worker-build --profile worker >/dev/null 2>"$ROOT/target/worker-build.log") || {
     cat "$ROOT/target/worker-build.log" >&2; exit 1; }
   # worker-build keeps the wasm name section (function names in stack traces); ship without.
   "$WASM_OPT_BIN" edge-worker/build/index_bg.wasm --strip-debug --strip-producers \
