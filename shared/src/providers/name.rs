@@ -63,6 +63,7 @@ impl Serialize for ProviderName {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::Protocol;
 
     #[test]
     fn names_map_to_kinds_and_protocols() {
