@@ -20,6 +20,10 @@ export type KithErrorCode =
   | "identity_already_linked"
   | "last_identity"
   | "identity_not_found"
+  | "token_access_denied"
+  | "no_provider_token"
+  | "provider_token_unsupported"
+  | "reauthorization_required"
   | "provider_unavailable"
   | "unauthorized"
   | "origin_not_allowed"
@@ -120,7 +124,11 @@ export interface SignInWithRedirectOptions {
    * on to this page (allowlisted exactly) with `code`, `state` and the first-login `user`.
    */
   redirectUri: string;
-  /** Scopes to request instead of the provider's configured ones. */
+  /**
+   * Scopes to ask for in addition to the provider's configured ones (which are always asked
+   * for); Google also gets `include_granted_scopes=true`. The granted scopes are recorded in
+   * the vault (`getProviderToken`).
+   */
   scopes?: string[];
 }
 
@@ -138,9 +146,12 @@ export interface SignInWithSocialOptions {
  */
 export type AuthChangeEvent = "INITIAL_SESSION" | "SIGNED_IN" | "TOKEN_REFRESHED" | "SIGNED_OUT" | "USER_UPDATED";
 
+/** A provider's own access token, from the Worker's vault. */
 export interface ProviderToken {
   access_token: string;
+  /** Unix seconds; null when the provider gave no lifetime. */
   expires_at: number | null;
+  /** The scopes the provider granted (its `scope` answer, else the configured ones). */
   scopes: string[];
 }
 
@@ -151,6 +162,7 @@ export interface LinkIdentityOptions {
   nonce?: string;
   /** Where the provider sends the user back (default: this page, without its query). */
   redirectUri?: string;
+  /** Scopes to ask for in addition to the configured ones (see SignInWithRedirectOptions). */
   scopes?: string[];
 }
 
@@ -184,7 +196,12 @@ export interface KithClient {
   linkIdentity(options: LinkIdentityOptions): Promise<User | void>;
   /** Unlinks a provider from the signed-in user (never the last one: `last_identity`). */
   unlinkIdentity(options: { provider: string }): Promise<User>;
-  /** The provider's own access token for the signed-in user. */
+  /**
+   * The provider's own access token for the signed-in user (code-form sign-ins and links),
+   * refreshed by the Worker when stale. Only when the provider's `expose_tokens_to_client`
+   * is on (else `token_access_denied`); `reauthorization_required` when the provider revoked
+   * the grant; `no_provider_token` when none is stored.
+   */
   getProviderToken(options: { provider: string }): Promise<ProviderToken>;
   /** Completes an email verification with the code the user received. */
   verifyEmail(options: { verification_token: string; code: string }): Promise<Session>;

@@ -12,8 +12,8 @@ export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
 mkdir -p "$ROOT/target"
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = worker ]; then
-  echo "==> building the Worker (worker-build --release)"
-  (cd edge-worker && worker-build --release >/dev/null 2>"$ROOT/target/worker-build.log") || {
+  echo "==> building the Worker (worker-build --profile worker)"
+  (cd edge-worker && worker-build --profile worker >/dev/null 2>"$ROOT/target/worker-build.log") || {
     cat "$ROOT/target/worker-build.log" >&2; exit 1; }
   # worker-build keeps the wasm name section (function names in stack traces); ship without.
   "$WASM_OPT_BIN" edge-worker/build/index_bg.wasm --strip-debug --strip-producers \
@@ -22,11 +22,15 @@ if [ "$what" = all ] || [ "$what" = worker ]; then
     -o edge-worker/build/index_bg.wasm
 fi
 if [ "$what" = all ] || [ "$what" = sdk ]; then
-  echo "==> building the SDK (cargo + wasm-bindgen + wasm-opt -Oz)"
-  cargo build -q -p kith-sdk --target wasm32-unknown-unknown --release
+  echo "==> building the SDK (cargo --features bundle + wasm-bindgen + wasm-opt -Oz + short names)"
+  cargo build -q -p kith-sdk --target wasm32-unknown-unknown --release --features bundle
   mkdir -p pkg/wasm
   wasm-bindgen --target web --out-dir pkg/wasm --out-name kith_sdk \
     target/wasm32-unknown-unknown/release/kith_sdk.wasm
-  "$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  # --converge: -Oz until nothing shrinks; no producers / target-features sections (~350 B gzip).
+  "$WASM_OPT_BIN" -Oz --converge --strip-producers --strip-target-features \
+    --enable-bulk-memory --enable-nontrapping-float-to-int \
     pkg/wasm/kith_sdk_bg.wasm -o pkg/wasm/kith_sdk_bg.wasm
+  # One- and two-letter import/export names instead of wasm-bindgen's hashed ones (~2 KB gzip).
+  node scripts/lib/wasm-names.mjs pkg/wasm/kith_sdk_bg.wasm pkg/wasm/kith_sdk.js pkg/wasm/kith_sdk.d.ts
 fi

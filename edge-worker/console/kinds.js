@@ -67,6 +67,7 @@ export const OPTIONS = [
   ["verify_email", "Verify unvouched emails by code", "Ask for a one-time code when the provider does not vouch for the email (needs “use the email as an identifier”)."],
   ["sign_up_enabled", "Sign-up enabled", "New users may be created through this provider."],
   ["sign_in_enabled", "Sign-in enabled", "Off: connect-only (link to a signed-in user)."],
+  ["expose_tokens_to_client", "Expose the provider's tokens to the app", "The signed-in user's app may read this provider's own access token (GET /api/auth/identities/{provider}/token). Off by default."],
 ];
 
 export const ENDPOINTS = [

@@ -45,7 +45,7 @@ function kindField(f, value, isSet) {
 function form(kindKey, p) {
   const kind = KINDS[kindKey];
   const f = $("provider-form");
-  const o = p?.options ?? { use_email_as_identifier: true, allow_email_account_merge: true, verify_email: false, sign_up_enabled: true, sign_in_enabled: true };
+  const o = p?.options ?? { use_email_as_identifier: true, allow_email_account_merge: true, verify_email: false, sign_up_enabled: true, sign_in_enabled: true, expose_tokens_to_client: false };
   const name = p ? [h("p", {}, "Provider ", h("code", {}, p.provider))]
     : kind.custom ? field({ id: "f-name", label: "Name", required: true, help: "Letters, digits, '-' and '.'; the provider is called oidc:<name>.", attrs: { pattern: "[A-Za-z0-9.-]+" } })
     : [h("p", {}, "Provider ", h("code", {}, kindKey))];

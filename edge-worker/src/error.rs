@@ -43,6 +43,10 @@ codes! {
     IdentityAlreadyLinked => ("identity_already_linked", 409),
     LastIdentity => ("last_identity", 422),
     IdentityNotFound => ("identity_not_found", 404),
+    TokenAccessDenied => ("token_access_denied", 403),
+    NoProviderToken => ("no_provider_token", 404),
+    ProviderTokenUnsupported => ("provider_token_unsupported", 422),
+    ReauthorizationRequired => ("reauthorization_required", 409),
     ProviderUnavailable => ("provider_unavailable", 503),
     Unauthorized => ("unauthorized", 401),
     OriginNotAllowed => ("origin_not_allowed", 403),
@@ -117,6 +121,15 @@ pub enum ApiError {
     LastIdentity,
     /// 404 `identity_not_found`: the user has no identity of this provider.
     IdentityNotFound,
+    /// 403 `token_access_denied`: the provider's `expose_tokens_to_client` is off.
+    TokenAccessDenied,
+    /// 404 `no_provider_token`: no provider token is stored for this user and provider.
+    NoProviderToken,
+    /// 422 `provider_token_unsupported`: the provider issues no API token (Apple).
+    ProviderTokenUnsupported,
+    /// 409 `reauthorization_required`: the provider refused the refresh (grant revoked or
+    /// expired); the stored token is dropped. The reason is logged.
+    ReauthorizationRequired(String),
     /// 401 `unauthorized`: missing or wrong admin token.
     Unauthorized,
     /// 404 `not_found`: no such route.
@@ -160,6 +173,10 @@ impl ApiError {
             Self::IdentityAlreadyLinked => Code::IdentityAlreadyLinked,
             Self::LastIdentity => Code::LastIdentity,
             Self::IdentityNotFound => Code::IdentityNotFound,
+            Self::TokenAccessDenied => Code::TokenAccessDenied,
+            Self::NoProviderToken => Code::NoProviderToken,
+            Self::ProviderTokenUnsupported => Code::ProviderTokenUnsupported,
+            Self::ReauthorizationRequired(_) => Code::ReauthorizationRequired,
             Self::ProviderUnavailable(_) => Code::ProviderUnavailable,
             Self::Unauthorized => Code::Unauthorized,
             Self::OriginNotAllowed(_) => Code::OriginNotAllowed,
@@ -227,6 +244,18 @@ impl ApiError {
                 "This is the account's only sign-in method; link another before removing it.".into()
             }
             Self::IdentityNotFound => "The account has no identity of this provider.".into(),
+            Self::TokenAccessDenied => {
+                "This provider's tokens are not handed to clients (expose_tokens_to_client is off)."
+                    .into()
+            }
+            Self::NoProviderToken => {
+                "No provider token is stored for this account: sign in with the provider again."
+                    .into()
+            }
+            Self::ProviderTokenUnsupported => "This provider issues no API access token.".into(),
+            Self::ReauthorizationRequired(_) => {
+                "The provider no longer accepts this account's grant: sign in with it again.".into()
+            }
             Self::ProviderUnavailable(_) => {
                 "The identity provider could not be reached; try again.".into()
             }
@@ -249,6 +278,7 @@ impl ApiError {
     pub fn redacted(self, request: &kith_claims::oauth::HttpRequest) -> Self {
         match self {
             Self::InvalidSocialLogin(m) => Self::InvalidSocialLogin(request.redact(&m)),
+            Self::ReauthorizationRequired(m) => Self::ReauthorizationRequired(request.redact(&m)),
             Self::ProviderUnavailable(m) => Self::ProviderUnavailable(request.redact(&m)),
             Self::InvalidToken(m) => Self::InvalidToken(request.redact(&m)),
             Self::InvalidRequest(m) => Self::InvalidRequest(request.redact(&m)),

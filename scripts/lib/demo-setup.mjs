@@ -43,7 +43,7 @@ export function demoOpClients({ demoOrigin, workerUrl, projectId }) {
 
 /** The GitHub-like stand-in, redirecting only to the demo page. */
 export function startDemoGithub({ demoOrigin }) {
-  return startStandin("github", { account: OCTOCAT, redirectUris: [`${demoOrigin}/`] });
+  return startStandin("github", { defaultLogin: { identity: OCTOCAT }, redirectUris: [`${demoOrigin}/`] });
 }
 
 /** Seeds the demo project through the admin API (`admin(path, body)` PUTs); `mailer`: its webhook. */

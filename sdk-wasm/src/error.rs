@@ -3,7 +3,9 @@
 //! `KithError`. Codes are the Worker's (passed through unchanged) or the client
 //! codes below; `pkg/index.d.ts` lists every one of them.
 
-use std::fmt;
+use crate::prelude::*;
+
+use core::fmt;
 
 /// The codes the SDK raises itself (server codes pass through unchanged).
 pub mod codes {

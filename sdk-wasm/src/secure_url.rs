@@ -12,7 +12,7 @@
 /// Whether `url` is an absolute `https:` URL, or an `http:` URL on a loopback host: the one
 /// URL policy of Kith (`kith_claims::url_policy`), which the Worker applies too.
 pub fn is_secure_or_loopback(url: &str) -> bool {
-    crate::claims::TrustworthyUrl::parse(url).is_ok()
+    crate::claims::is_trustworthy(url)
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! from then. The server's `expires_at` is kept for the app but never used for timing, so a
 //! device clock hours off the server's neither expires a fresh session nor keeps a dead one.
 
-use std::fmt;
+use crate::prelude::*;
+
+use core::fmt;
 
 /// Before this much of a session's life has passed it is never refreshed automatically, however
 /// large the margin: a misconfigured margin (or a zero `expires_in`) cannot make a refresh loop.

@@ -14,12 +14,15 @@ use kith_sdk::error::codes;
 use kith_sdk::flow::{begin, take, Answer, KeyValue, ProviderFacts, FLOW_TTL_MS};
 use kith_sdk::web::convert::{get, get_str, get_u64};
 use kith_sdk::web::storage::{choose, Store, SESSION_STORAGE};
-use kith_sdk::web::{env, http::Worker, Client};
+use kith_sdk::web::{env, Client};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+#[path = "browser/worker.rs"]
+mod worker;
 
 const PID: &str = "6f0c5b8e-2d1a-4c3b-9e7f-0a1b2c3d4e5f";
 const BASE: &str = "http://127.0.0.1:9";
@@ -200,55 +203,6 @@ fn a_custom_storage_object_works_and_its_failures_are_storage_unavailable() {
         choose(&"bogus".into()).err().unwrap().code,
         codes::INVALID_REQUEST
     );
-}
-
-#[wasm_bindgen_test]
-async fn a_worker_that_cannot_be_reached_is_network_error() {
-    restore_fetch();
-    let worker = Worker {
-        base: BASE.into(),
-        project_id: PID.into(),
-    };
-    let err = worker
-        .call("GET", "/api/auth/providers", None, None)
-        .await
-        .unwrap_err();
-    assert_eq!(err.code, codes::NETWORK_ERROR);
-}
-
-#[wasm_bindgen_test]
-async fn worker_errors_keep_their_code_status_and_retry_after() {
-    stub_worker();
-    let worker = Worker {
-        base: BASE.into(),
-        project_id: PID.into(),
-    };
-    let limited = worker
-        .call("POST", "/limited", Some("{}".into()), None)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (limited.code.as_str(), limited.status),
-        (codes::RATE_LIMITED, Some(429))
-    );
-    assert_eq!(limited.retry_after_s, Some(30));
-    let revoked = worker
-        .call("POST", "/revoked", None, None)
-        .await
-        .unwrap_err();
-    assert_eq!(revoked.code, codes::INVALID_REFRESH_TOKEN);
-    let proxy = worker.call("GET", "/proxy", None, None).await.unwrap_err();
-    assert_eq!(
-        (proxy.code.as_str(), proxy.status),
-        (codes::NETWORK_ERROR, Some(502))
-    );
-    let odd = worker.call("GET", "/odd", None, None).await.unwrap_err();
-    assert_eq!(
-        odd.code,
-        codes::NETWORK_ERROR,
-        "a fetch rejecting with a non-Error"
-    );
-    restore_fetch();
 }
 
 #[wasm_bindgen_test]

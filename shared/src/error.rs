@@ -3,6 +3,7 @@
 //! Codes are part of Kith's public surface (the Worker logs them, tests assert on them):
 //! they never change meaning. The human text may change.
 
+use alloc::string::String;
 use core::fmt;
 
 /// Stable, machine-readable error codes.
@@ -122,7 +123,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 /// The result of every fallible function of the crate.
 pub type Result<T> = core::result::Result<T, Error>;

@@ -9,6 +9,7 @@
 //! through timing. Written without `format!`: the browser SDK links this and stays free of
 //! `core::fmt`.
 
+use alloc::string::String;
 use sha2::{Digest, Sha256};
 
 /// The ASCII hex digit of a nibble (`0..=15`), lower-case (`a`-`f`) or upper-case (`A`-`F`),

@@ -33,21 +33,36 @@
 //!    [`linking`] places among the project's users.
 //!
 //! [`Expectations`]: id_token::Expectations
+//!
+//! Without the default feature `std` only [`url_policy`], [`oauth`]'s authorization request
+//! and form coding, [`b64`], [`hex`] and [`error`] are built, `no_std` + `alloc`: what the
+//! browser SDK links.
 #![forbid(unsafe_code)]
+#![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
+#[cfg(feature = "std")]
 pub mod access_token;
 pub mod b64;
+#[cfg(feature = "std")]
 pub mod email;
 pub mod error;
 pub mod hex;
+#[cfg(feature = "std")]
 pub mod id_token;
+#[cfg(feature = "std")]
 pub mod jose;
+#[cfg(feature = "std")]
 mod json;
+#[cfg(feature = "std")]
 pub mod linking;
 pub mod oauth;
 pub mod providers;
 pub mod url_policy;
+#[cfg(feature = "std")]
 mod verified;
 
 pub use error::{Error, ErrorCode, Result};
+#[cfg(feature = "std")]
 pub use verified::Verified;

@@ -63,34 +63,43 @@ fn refuse(detail: &'static str) -> Error {
     Error::new(ErrorCode::InvalidUrl, detail)
 }
 
+/// A check's verdict: the reason a URL is refused, as static text (made an [`Error`] only by
+/// [`TrustworthyUrl::parse`]: a caller that only branches on the verdict carries no text).
+type Check<T> = core::result::Result<T, &'static str>;
+
+/// Whether `text` passes the policy ([`TrustworthyUrl::parse`] without the reason).
+pub fn is_trustworthy(text: &str) -> bool {
+    TrustworthyUrl::check(text).is_ok()
+}
+
 impl<'a> TrustworthyUrl<'a> {
     /// Parses `text` under the policy of the module documentation.
     pub fn parse(text: &'a str) -> Result<Self> {
+        Self::check(text).map_err(refuse)
+    }
+
+    fn check(text: &'a str) -> Check<Self> {
         if text.is_empty() || text.len() > MAX_URL_LEN {
-            return Err(refuse("a URL must be 1-2048 characters"));
+            return Err("a URL must be 1-2048 characters");
         }
         // Printable ASCII only: no whitespace, control characters or non-ASCII anywhere.
         if !text.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(refuse(
-                "a URL must be printable ASCII without whitespace (IDNs as punycode)",
-            ));
+            return Err("a URL must be printable ASCII without whitespace (IDNs as punycode)");
         }
         if text.contains('\\') {
-            return Err(refuse("a URL must not contain a backslash"));
+            return Err("a URL must not contain a backslash");
         }
         let (scheme, after) = if let Some(r) = text.strip_prefix("https://") {
             (Scheme::Https, r)
         } else if let Some(r) = text.strip_prefix("http://") {
             (Scheme::Http, r)
         } else {
-            return Err(refuse(
-                "a URL must start with https:// (or http:// on loopback)",
-            ));
+            return Err("a URL must start with https:// (or http:// on loopback)");
         };
         let split = after.find(['/', '?', '#']).unwrap_or(after.len());
         let (authority, rest) = after.split_at_checked(split).unwrap_or((after, ""));
         if authority.contains('@') {
-            return Err(refuse("a URL must not carry userinfo (user@host)"));
+            return Err("a URL must not carry userinfo (user@host)");
         }
         let (host, port) = split_port(authority)?;
         check_host(host)?;
@@ -103,7 +112,7 @@ impl<'a> TrustworthyUrl<'a> {
             rest,
         };
         if scheme == Scheme::Http && !url.is_loopback() {
-            return Err(refuse("http:// is only accepted on a loopback host"));
+            return Err("http:// is only accepted on a loopback host");
         }
         Ok(url)
     }
@@ -155,9 +164,10 @@ impl<'a> TrustworthyUrl<'a> {
 }
 
 /// Splits `host[:port]`, refusing empty, non-numeric and out-of-range ports.
-fn split_port(authority: &str) -> Result<(&str, Option<u16>)> {
+fn split_port(authority: &str) -> Check<(&str, Option<u16>)> {
     // An IPv6 literal holds colons of its own: the port comes after the closing bracket.
-    let colon = match authority.rfind(']') {
+    // Byte searches, not `char` ones: the reverse `char` searcher is ~1 KB of the SDK's wasm.
+    let colon = match authority.bytes().rposition(|b| b == b']') {
         Some(end) => authority
             .get(end..)
             .and_then(|tail| tail.find(':'))
@@ -172,20 +182,20 @@ fn split_port(authority: &str) -> Result<(&str, Option<u16>)> {
     let valid = (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
     match digits.parse::<u16>() {
         Ok(port) if valid && port != 0 => Ok((host, Some(port))),
-        _ => Err(refuse("a URL port must be a number from 1 to 65535")),
+        _ => Err("a URL port must be a number from 1 to 65535"),
     }
 }
 
 /// A DNS name of 1-63 character labels (letters, digits, inner `-`), a canonical dotted-quad
 /// IPv4 address, or a bracketed IPv6 address.
-fn check_host(host: &str) -> Result<()> {
+fn check_host(host: &str) -> Check<()> {
     if host.is_empty() {
-        return Err(refuse("a URL must name a host"));
+        return Err("a URL must name a host");
     }
     if let Some(inner) = host.strip_prefix('[') {
         let inner = inner
             .strip_suffix(']')
-            .ok_or_else(|| refuse("an IPv6 host must be bracketed"))?;
+            .ok_or("an IPv6 host must be bracketed")?;
         let ok = inner.contains(':')
             && inner
                 .bytes()
@@ -193,11 +203,11 @@ fn check_host(host: &str) -> Result<()> {
         return if ok {
             Ok(())
         } else {
-            Err(refuse("an IPv6 host holds only hex digits, ':' and '.'"))
+            Err("an IPv6 host holds only hex digits, ':' and '.'")
         };
     }
     if host.len() > 253 {
-        return Err(refuse("a URL host is at most 253 characters"));
+        return Err("a URL host is at most 253 characters");
     }
     let label_ok = |l: &str| {
         (1..=63).contains(&l.len())
@@ -206,17 +216,16 @@ fn check_host(host: &str) -> Result<()> {
             && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     };
     if !host.split('.').all(label_ok) {
-        return Err(refuse(
-            "a URL host must be DNS labels of letters, digits and inner '-'",
-        ));
+        return Err("a URL host must be DNS labels of letters, digits and inner '-'");
     }
     // WHATWG reads a host whose last label is numeric (or 0x...) as an IPv4 address, in
     // decimal, octal or hex, with 1-4 parts: only accept the one canonical spelling.
-    let last = host.rsplit('.').next().unwrap_or_default();
+    let dot = host.bytes().rposition(|b| b == b'.');
+    let last = dot.and_then(|i| host.get(i + 1..)).unwrap_or(host);
     let numeric = last.bytes().all(|b| b.is_ascii_digit())
         || last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
     if numeric && !canonical_ipv4(host) {
-        return Err(refuse("a numeric host must be a dotted-quad IPv4 address"));
+        return Err("a numeric host must be a dotted-quad IPv4 address");
     }
     Ok(())
 }
@@ -236,13 +245,13 @@ fn canonical_ipv4(host: &str) -> bool {
 }
 
 /// Every `%` starts a two-hex-digit escape (RFC 3986 section 2.1).
-fn check_escapes(rest: &str) -> Result<()> {
+fn check_escapes(rest: &str) -> Check<()> {
     let bytes = rest.as_bytes();
     for (i, b) in bytes.iter().enumerate() {
         if *b == b'%' {
             let escape = bytes.get(i + 1..i + 3);
             if !escape.is_some_and(|e| e.iter().all(u8::is_ascii_hexdigit)) {
-                return Err(refuse("a URL has a malformed percent escape"));
+                return Err("a URL has a malformed percent escape");
             }
         }
     }

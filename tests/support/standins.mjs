@@ -49,15 +49,31 @@ const AUTHORIZE = { apple: "/auth/authorize", github: "/login/oauth/authorize" }
 /**
  * Starts a stand-in. `kind`: google | apple | microsoft | github | facebook | okta.
  * `clientId`/`clientSecret`: the registered client; Apple: `teamId`, `keyId` and the team's
- * public key (`applePublicKey`) instead of a secret. `account`: who is signed in at the
- * authorization page whenever no login is queued (the dev stack's GitHub-like provider, signed
- * in as "octocat"), and `redirectUris`, when given, the only redirect URIs it sends users to.
+ * public key (`applePublicKey`) instead of a secret.
+ *
+ * Google also plays its OAuth 2.0 side for the provider-token vault ("Using OAuth 2.0 for Web
+ * Server Applications"): access tokens live `accessTtl` seconds; a refresh token is issued
+ * for `access_type=offline` (always for codes registered with `code()`); the
+ * `refresh_token` grant answers a new access token (and, with `rotateRefresh`, a new refresh
+ * token, the old one dying) until the test revokes the grant (`revoke(sub)`: then
+ * `invalid_grant`); `scope` in token answers is what was granted: the requested scopes, plus
+ * the ones granted before when `include_granted_scopes=true`. `/authorize` approves at once
+ * as the account set with `signInAs(claims)` and redirects back with a code.
+ *
+ * `defaultLogin`: who signs in at the authorization page whenever no login is queued (the dev
+ * stack's GitHub-like provider: `{identity: octocat}`), and `redirectUris`, when given, the only
+ * redirect URIs it sends users to.
  */
-export async function startStandin(kind, { clientId = "kith-client", clientSecret = "kith-secret", teamId, keyId, applePublicKey, formAnswers = false, account, redirectUris } = {}) {
+export async function startStandin(kind, { clientId = "kith-client", clientSecret = "kith-secret", teamId, keyId, applePublicKey, formAnswers = false, accessTtl = 3600, rotateRefresh = true, defaultLogin, redirectUris } = {}) {
   const keys = signer();
-  const codes = new Map(); // code -> { claims | identity, challenge, redirectUri }
+  const codes = new Map(); // code -> { claims | identity, challenge, redirectUri, sub, scopes, includeGranted, offline }
   const accessTokens = new Map(); // GitHub/Facebook: token -> identity
-  const seen = { token: 0, user: 0, emails: 0, me: 0, agents: [] };
+  const seen = { token: 0, user: 0, emails: 0, me: 0, refresh: 0, agents: [], authorize: [] };
+  const refreshTokens = new Map(); // Google: refresh token -> { sub, scopes }
+  const granted = new Map(); // Google: sub -> scopes granted so far
+  const issued = { access: [], refresh: [] }; // every token handed out (for secret scans)
+  let account = null; // Google /authorize: who is signed in at the provider
+  let refreshDown = false;
   const logins = []; // who signs in at the next authorization page (a browser test queues them)
   let origin;
 
@@ -66,6 +82,7 @@ export async function startStandin(kind, { clientId = "kith-client", clientSecre
     const form = new URLSearchParams(req.method === "POST" ? await readBody(req) : "");
     try {
       if (url.pathname === "/jwks") return send(res, 200, keys.jwks);
+      if (kind === "google" && url.pathname === "/authorize") return authorize(res, url.searchParams);
       if (req.method === "GET" && AUTHORIZE[kind] === url.pathname) return authorizePage(res, url.searchParams);
       if (url.pathname === "/.well-known/openid-configuration" && kind === "okta") {
         return send(res, 200, {
@@ -139,7 +156,7 @@ export async function startStandin(kind, { clientId = "kith-client", clientSecre
    * and, on a first login, the `user` JSON to the redirect_uri, from the stand-in's own origin.
    */
   function authorizePage(res, q) {
-    const login = logins.shift() ?? (account && { identity: account });
+    const login = logins.shift() ?? defaultLogin;
     const redirectUri = q.get("redirect_uri");
     const fail = (why) => send(res, 400, `<!doctype html><title>Error</title><p id="error">${why}</p>`, "text/html");
     if (!login) return fail("no user is signed in at the stand-in");
@@ -181,6 +198,7 @@ export async function startStandin(kind, { clientId = "kith-client", clientSecre
     const { id, secret } = clientCredentials(req, form);
     const clientOk = id === clientId && (kind === "apple" ? appleClientSecretValid(secret, id) : secret === clientSecret);
     if (!clientOk) return oauthError(res, 401, "invalid_client", "Client authentication failed.");
+    if (kind === "google" && form.get("grant_type") === "refresh_token") return refreshGrant(res, form);
     if (kind !== "github" && kind !== "facebook" && form.get("grant_type") !== "authorization_code") {
       return oauthError(res, 400, "unsupported_grant_type", "grant_type must be authorization_code");
     }
@@ -203,7 +221,62 @@ export async function startStandin(kind, { clientId = "kith-client", clientSecre
       return send(res, 200, body);
     }
     if (kind === "facebook") return send(res, 200, { access_token: accessToken, token_type: "bearer", expires_in: 5183944 });
+    if (kind === "google") return send(res, 200, googleGrant(entry, accessToken));
     return send(res, 200, { access_token: accessToken, token_type: "Bearer", expires_in: 3600, id_token: entry.idToken, scope: "openid email profile" });
+  }
+
+  function newToken(list, prefix) {
+    const t = `${prefix}${randomBytes(20).toString("hex")}`;
+    list.push(t);
+    return t;
+  }
+
+  /** Google's code answer: the granted scopes, a refresh token for offline access. */
+  function googleGrant(entry, accessToken) {
+    issued.access.push(accessToken);
+    const before = entry.includeGranted ? granted.get(entry.sub) ?? [] : [];
+    const scopes = [...new Set([...before, ...(entry.scopes ?? ["openid", "email", "profile"])])];
+    granted.set(entry.sub, scopes);
+    const body = { access_token: accessToken, token_type: "Bearer", expires_in: accessTtl, id_token: entry.idToken, scope: scopes.join(" ") };
+    if (entry.offline !== false) {
+      body.refresh_token = newToken(issued.refresh, "1//rt-");
+      refreshTokens.set(body.refresh_token, { sub: entry.sub, scopes });
+    }
+    return body;
+  }
+
+  function refreshGrant(res, form) {
+    seen.refresh++;
+    if (refreshDown) return send(res, 503, { error: "backend_error", error_description: "try again later" });
+    const old = form.get("refresh_token");
+    const grant = refreshTokens.get(old);
+    if (!grant) return oauthError(res, 400, "invalid_grant", "Token has been expired or revoked.");
+    const body = { access_token: newToken(issued.access, "ya29.at-"), token_type: "Bearer", expires_in: accessTtl, scope: grant.scopes.join(" ") };
+    if (rotateRefresh) {
+      refreshTokens.delete(old);
+      body.refresh_token = newToken(issued.refresh, "1//rt-");
+      refreshTokens.set(body.refresh_token, grant);
+    }
+    return send(res, 200, body);
+  }
+
+  /** Google's consent screen, approved at once as `account`: back to redirect_uri with a code. */
+  function authorize(res, q) {
+    seen.authorize.push(Object.fromEntries(q));
+    if (!account || q.get("client_id") !== clientId || q.get("response_type") !== "code") return send(res, 400, { error: "invalid_request" });
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { iss: "https://accounts.google.com", aud: clientId, iat: now, exp: now + 3600, ...account, nonce: q.get("nonce") };
+    const code = randomBytes(16).toString("hex");
+    codes.set(code, {
+      idToken: keys.jwt(claims), sub: claims.sub, challenge: q.get("code_challenge"), redirectUri: q.get("redirect_uri"),
+      scopes: (q.get("scope") ?? "").split(" ").filter(Boolean), includeGranted: q.get("include_granted_scopes") === "true",
+      offline: q.get("access_type") === "offline", expires: Date.now() + 600_000,
+    });
+    const back = new URL(q.get("redirect_uri"));
+    back.searchParams.set("code", code);
+    back.searchParams.set("state", q.get("state") ?? "");
+    res.writeHead(302, { location: back.toString() });
+    res.end();
   }
 
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -227,11 +300,28 @@ export async function startStandin(kind, { clientId = "kith-client", clientSecre
      * id_token claims; for GitHub/Facebook the account (`identity`). `challenge`: the PKCE S256
      * challenge the client sent.
      */
-    code({ claims, identity, challenge, redirectUri }) {
+    code({ claims, identity, challenge, redirectUri, scopes, includeGranted = false }) {
       const code = randomBytes(16).toString("hex");
-      codes.set(code, { idToken: claims ? keys.jwt(claims) : undefined, identity, challenge, redirectUri, expires: Date.now() + 600_000 });
+      codes.set(code, { idToken: claims ? keys.jwt(claims) : undefined, sub: claims?.sub, identity, challenge, redirectUri, scopes, includeGranted, expires: Date.now() + 600_000 });
       return code;
     },
+    /** Google: the account `/authorize` approves as (id_token claims; iss/aud/iat/exp/nonce are filled in). */
+    signInAs(claims) {
+      account = claims;
+    },
+    /** Google: the user removes the app's access: every refresh token of `sub` dies. */
+    revoke(sub) {
+      for (const [rt, g] of refreshTokens) if (g.sub === sub) refreshTokens.delete(rt);
+    },
+    /** Google: the refresh grant answers 503 while `down`. */
+    setRefreshDown(down) {
+      refreshDown = down;
+    },
+    /** Google: the lifetime of access tokens issued from now on. */
+    setAccessTtl(seconds) {
+      accessTtl = seconds;
+    },
+    issued,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

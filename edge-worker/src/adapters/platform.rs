@@ -6,6 +6,7 @@ use super::fetch::Fetcher;
 use super::jwks::JwksCache;
 use super::keys::Keys;
 use super::webcrypto::{import_apple_key, random_bytes_into, sign_es256, WebCryptoVerifier};
+use crate::app::keyring::Sealing;
 use crate::app::otp::webhook::Webhook;
 use crate::app::ports::{Crypto, Platform};
 use crate::domain::Secret;
@@ -32,12 +33,12 @@ impl SignatureVerifier for WebCrypto {
 }
 
 impl Crypto for WebCrypto {
-    async fn seal(&self, plain: &Secret, aad: &str) -> ApiResult<String> {
-        self.keys.secrets.seal(plain.expose(), aad).await
+    async fn seal_as(&self, what: Sealing, plain: &Secret, aad: &str) -> ApiResult<String> {
+        self.keys.secrets.seal(what, plain.expose(), aad).await
     }
 
-    async fn open(&self, sealed: &str, aad: &str) -> ApiResult<(Secret, bool)> {
-        let (plain, stale) = self.keys.secrets.open(sealed, aad).await?;
+    async fn open_as(&self, what: Sealing, sealed: &str, aad: &str) -> ApiResult<(Secret, bool)> {
+        let (plain, stale) = self.keys.secrets.open(what, sealed, aad).await?;
         Ok((Secret::new(plain), stale))
     }
 
@@ -94,5 +95,8 @@ impl Platform for WorkerPlatform {
     }
     fn mailer(&self) -> &Webhook<Fetcher> {
         &Webhook(Fetcher)
+    }
+    async fn pause(&self, millis: u64) {
+        worker::Delay::from(core::time::Duration::from_millis(millis)).await;
     }
 }

@@ -2,18 +2,29 @@
 //! (`app::keyring`: per-purpose keys, key ids, associated data, several master keys).
 
 use super::webcrypto::{import_jwk, random_bytes_into, subtle};
-use crate::app::keyring::{Envelope, Keyring, Purpose};
+use crate::app::keyring::{Envelope, Keyring, Purpose, Sealing};
 use crate::error::{ApiError, ApiResult};
 use kith_claims::b64;
 use serde_json::json;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::CryptoKey;
 
-/// One master key's imported AES keys: the derived sealing key and the raw (legacy) one.
+/// One master key's imported AES keys: the derived sealing keys (client secrets, provider
+/// tokens) and the raw (legacy) one.
 struct Imported {
     id: String,
     seal: CryptoKey,
+    tokens: CryptoKey,
     legacy: CryptoKey,
+}
+
+impl Imported {
+    fn key(&self, what: Sealing) -> &CryptoKey {
+        match what {
+            Sealing::ProviderSecret => &self.seal,
+            Sealing::ProviderToken => &self.tokens,
+        }
+    }
 }
 
 /// The Worker's sealing keys, the first seals.
@@ -53,27 +64,28 @@ impl SecretBox {
             keys.push(Imported {
                 id: k.id.clone(),
                 seal: import_aes(&k.derive(Purpose::Seal)).await?,
+                tokens: import_aes(&k.derive(Purpose::ProviderToken)).await?,
                 legacy: import_aes(&k.legacy_seal_key()).await?,
             });
         }
         Ok(Self { keys })
     }
 
-    /// Encrypts `plain` under the first key, bound to `aad`, with a fresh random IV.
-    pub async fn seal(&self, plain: &str, aad: &str) -> ApiResult<String> {
+    /// Encrypts `plain` under the first key for `what`, bound to `aad`, with a fresh random IV.
+    pub async fn seal(&self, what: Sealing, plain: &str, aad: &str) -> ApiResult<String> {
         let key = self.keys.first().ok_or_else(|| corrupt("no key"))?;
         let mut iv = [0u8; 12];
         random_bytes_into(&mut iv)?;
         let params = aes_gcm(&iv, Some(aad.as_bytes()))?;
         let promise =
-            subtle()?.encrypt_with_object_and_u8_array(&params, &key.seal, plain.as_bytes())?;
+            subtle()?.encrypt_with_object_and_u8_array(&params, key.key(what), plain.as_bytes())?;
         let ct = js_sys::Uint8Array::new(&JsFuture::from(promise).await?).to_vec();
         Ok(Envelope::v1(&key.id, &[&iv[..], &ct].concat()))
     }
 
     /// Decrypts what [`Self::seal`] produced for `aad` (or the first format); whether it
     /// should be re-sealed (an older key or format). Tampering or another row's value fails.
-    pub async fn open(&self, sealed: &str, aad: &str) -> ApiResult<(String, bool)> {
+    pub async fn open(&self, what: Sealing, sealed: &str, aad: &str) -> ApiResult<(String, bool)> {
         let envelope = Envelope::parse(sealed).ok_or_else(|| corrupt("not an envelope"))?;
         let (key, bytes, aad, stale) = match &envelope {
             Envelope::V1 { kid, bytes } => {
@@ -81,8 +93,9 @@ impl SecretBox {
                 let key = at
                     .and_then(|i| self.keys.get(i))
                     .ok_or_else(|| corrupt("sealed under a key no longer configured"))?;
-                (&key.seal, bytes, Some(aad.as_bytes()), at != Some(0))
+                (key.key(what), bytes, Some(aad.as_bytes()), at != Some(0))
             }
+            Envelope::Legacy(_) if !what.admits_legacy() => return Err(corrupt("not an envelope")),
             Envelope::Legacy(bytes) => {
                 let key = self.keys.first().ok_or_else(|| corrupt("no key"))?;
                 (&key.legacy, bytes, None, true)

@@ -21,7 +21,7 @@ use crate::domain::{Project, ProjectId, RefreshToken, SessionId};
 use crate::error::{ApiError, ApiResult};
 use kith_claims::b64;
 use kith_claims::hex::sha256_hex as hash_hex;
-use kith_claims::oauth::{authorization_url, AuthorizationRequest, PkceVerifier};
+use kith_claims::oauth::{append_params, authorization_url, AuthorizationRequest, PkceVerifier};
 
 /// How long a started sign-in may take.
 const STATE_TTL_SECS: i64 = 600;
@@ -117,6 +117,8 @@ pub async fn start<P: Platform>(
         nonce: &nonce,
         code_challenge: &verifier.challenge_s256(),
     });
+    // The provider's own parameters (Google: offline access for the vault's refresh token).
+    append_params(&mut auth_url, provider.kind().authorization_params(false));
     if provider.answers_with_form_post() {
         // Apple posts the answer (with the first-login `user`) when a name or email is asked.
         auth_url.push_str("&response_mode=form_post");

@@ -4,6 +4,7 @@
 use super::ports::{random, Platform};
 use super::prove::{self, Claim};
 use super::sessions::AccessClaims;
+use super::vault::{self, Vault};
 use crate::adapters::sql::identities::{self as sql, IdentityChange, Link};
 use crate::app::store::Db;
 use crate::domain::{Project, ProvenIdentity, Provider, UserOut};
@@ -25,17 +26,18 @@ pub fn answer(change: IdentityChange) -> ApiResult<UserOut> {
     }
 }
 
-/// Attaches a proven identity to the session's user.
+/// Attaches a proven identity to the session's user, keeping `vault` (its sealed provider
+/// tokens) when it becomes theirs.
 pub async fn attach<D: Db>(
     db: &D,
-    project: &Project,
-    provider: &Provider,
+    (project, provider): (&Project, &Provider),
     identity: &ProvenIdentity,
+    vault: &Vault,
     who: &AccessClaims,
     claim: &str,
     now: i64,
 ) -> ApiResult<UserOut> {
-    let change = sql::link_identity(
+    let change = sql::link_identity_keeping(
         db,
         &Link {
             project_id: project.id.as_str(),
@@ -46,6 +48,7 @@ pub async fn attach<D: Db>(
             claim,
             now,
         },
+        vault,
     )
     .await?;
     answer(change)
@@ -65,10 +68,12 @@ pub async fn link<P: Platform>(
             "\"user\" is only read on a first Apple sign-in".into(),
         ));
     }
-    let identity = prove::prove(p, provider, claim, now).await?;
+    let proven = prove::prove(p, provider, claim, now).await?;
+    let id = &proven.identity;
+    let vault = vault::seal_grant(p.crypto(), provider, id.subject(), &proven.grant, now).await?;
     // This request's claim on the token's single-use keys: random, unique per request.
     let claim_id = kith_claims::b64::encode(random::<16, _>(p.crypto())?);
-    attach(p.db(), project, provider, &identity, who, &claim_id, now).await
+    attach(p.db(), (project, provider), id, &vault, who, &claim_id, now).await
 }
 
 /// `DELETE /api/auth/identities/{provider}`.

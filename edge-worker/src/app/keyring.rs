@@ -21,6 +21,9 @@ use std::fmt;
 pub enum Purpose {
     /// AES-256-GCM for secrets at rest.
     Seal,
+    /// AES-256-GCM for the providers' access and refresh tokens (the vault): its own key,
+    /// so a provider token and a client secret are never sealed under the same one.
+    ProviderToken,
     /// HMAC of refresh-token successors.
     RefreshSuccessor,
     /// HMAC of the server-driven flow's verifier, nonce and refresh token.
@@ -33,10 +36,36 @@ impl Purpose {
     fn info(self) -> &'static [u8] {
         match self {
             Self::Seal => b"kith/seal/aes-256-gcm/v1",
+            Self::ProviderToken => b"kith/provider-token/aes-256-gcm/v1",
             Self::RefreshSuccessor => b"kith/refresh-successor/hmac-sha256/v1",
             Self::Flow => b"kith/server-flow/hmac-sha256/v1",
             Self::EmailCode => b"kith/email-code/hmac-sha256/v1",
         }
+    }
+}
+
+/// What a sealed value is: chooses the AES key ([`Purpose`]) and whether the first,
+/// unbound format may still open (only for client secrets, which existed before it changed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sealing {
+    /// Provider client secrets and Apple keys ([`Purpose::Seal`]).
+    ProviderSecret,
+    /// Provider access and refresh tokens ([`Purpose::ProviderToken`]); never legacy.
+    ProviderToken,
+}
+
+impl Sealing {
+    /// The key purpose.
+    pub fn purpose(self) -> Purpose {
+        match self {
+            Self::ProviderSecret => Purpose::Seal,
+            Self::ProviderToken => Purpose::ProviderToken,
+        }
+    }
+
+    /// Whether a value of the first format (no key id, no associated data) may open.
+    pub fn admits_legacy(self) -> bool {
+        matches!(self, Self::ProviderSecret)
     }
 }
 
@@ -148,4 +177,27 @@ impl Envelope {
 /// The associated data of a provider's sealed secret: its project and provider.
 pub fn provider_secret_aad(project_id: &str, provider: &str) -> String {
     format!("kith provider secret\0{project_id}\0{provider}")
+}
+
+/// Which token of a vault row a sealed value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenField {
+    Access,
+    Refresh,
+}
+
+/// The associated data of a provider token in the vault: its project, provider, subject and
+/// field. Moved to another identity's row (or swapped between access and refresh), it does
+/// not open.
+pub fn provider_token_aad(
+    project_id: &str,
+    provider: &str,
+    subject: &str,
+    field: TokenField,
+) -> String {
+    let field = match field {
+        TokenField::Access => "access",
+        TokenField::Refresh => "refresh",
+    };
+    format!("kith provider token\0{project_id}\0{provider}\0{subject}\0{field}")
 }

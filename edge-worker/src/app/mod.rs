@@ -17,3 +17,4 @@ pub mod secrets;
 pub mod sessions;
 pub mod signin;
 pub mod store;
+pub mod vault;

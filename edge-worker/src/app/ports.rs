@@ -4,6 +4,7 @@
 //! (feature `twins`), so the same services run in `cargo test`. Time is a parameter (`now`,
 //! Unix seconds) of every service.
 
+use super::keyring::Sealing;
 use super::store::Db;
 use crate::domain::Secret;
 use crate::error::ApiResult;
@@ -34,13 +35,31 @@ pub trait Http {
 /// The crypto the services need beyond signature checks (which kith-claims asks of the
 /// [`SignatureVerifier`] supertrait).
 pub trait Crypto: SignatureVerifier {
-    /// Encrypts a secret for storage (AES-256-GCM under the first master key's sealing
-    /// key, bound to `aad`, the row it belongs to; `app::keyring`).
-    fn seal(&self, plain: &Secret, aad: &str) -> impl Future<Output = ApiResult<String>>;
-    /// Decrypts what [`Crypto::seal`] produced for the same `aad`; tampering, or a value
-    /// copied from another row, fails. `true`: sealed under an older key or format, to be
-    /// re-sealed.
-    fn open(&self, sealed: &str, aad: &str) -> impl Future<Output = ApiResult<(Secret, bool)>>;
+    /// Encrypts a value for storage (AES-256-GCM under the first master key's key for
+    /// `what`, bound to `aad`, the row it belongs to; `app::keyring`).
+    fn seal_as(
+        &self,
+        what: Sealing,
+        plain: &Secret,
+        aad: &str,
+    ) -> impl Future<Output = ApiResult<String>>;
+    /// Decrypts what [`Crypto::seal_as`] produced for the same `what` and `aad`; tampering,
+    /// or a value copied from another row, fails. `true`: sealed under an older key or
+    /// format, to be re-sealed.
+    fn open_as(
+        &self,
+        what: Sealing,
+        sealed: &str,
+        aad: &str,
+    ) -> impl Future<Output = ApiResult<(Secret, bool)>>;
+    /// Seals a provider's client secret ([`Sealing::ProviderSecret`]).
+    fn seal(&self, plain: &Secret, aad: &str) -> impl Future<Output = ApiResult<String>> {
+        self.seal_as(Sealing::ProviderSecret, plain, aad)
+    }
+    /// Opens a provider's client secret ([`Sealing::ProviderSecret`]).
+    fn open(&self, sealed: &str, aad: &str) -> impl Future<Output = ApiResult<(Secret, bool)>> {
+        self.open_as(Sealing::ProviderSecret, sealed, aad)
+    }
     /// Signs `header.claims` as a compact JWS with an ES256 PKCS#8 PEM key (Apple's `.p8`).
     fn sign_es256_pem(
         &self,
@@ -114,6 +133,8 @@ pub trait Platform {
     fn crypto(&self) -> &Self::Crypto;
     fn keys(&self) -> &Self::Keys;
     fn mailer(&self) -> &Self::Mailer;
+    /// Waits about `millis` milliseconds (a request waiting for another's refresh).
+    fn pause(&self, millis: u64) -> impl Future<Output = ()>;
 }
 
 /// `count` random bytes as an array.

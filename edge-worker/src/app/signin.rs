@@ -4,6 +4,7 @@
 use super::ports::{random, random_uuid, Crypto};
 use crate::adapters::sql::signin::{self as sql, SignIn, SignInOutcome};
 use crate::app::store::Db;
+use crate::app::vault::{self, Vault};
 use crate::domain::{Project, ProvenIdentity, Provider, RefreshToken, Secret, SessionId, UserOut};
 use crate::error::{ApiError, ApiResult};
 use kith_claims::b64;
@@ -85,12 +86,27 @@ fn decisions(
 }
 
 /// Applies the linking policy for a proven identity: signs in, links or creates, asks for
-/// an email verification, or refuses with the CONTRACT's 403/409 codes.
+/// an email verification, or refuses with the CONTRACT's 403/409 codes. Keeps no provider
+/// token.
 pub async fn complete_sign_in<D: Db>(
     db: &D,
     project: &Project,
     provider: &Provider,
     id: &ProvenIdentity,
+    fresh: &Fresh,
+    now: i64,
+) -> ApiResult<Completed> {
+    let none = Vault::Nothing;
+    complete_sign_in_keeping(db, (project, provider), id, &none, fresh, now).await
+}
+
+/// [`complete_sign_in`], writing `vault` (the code exchange's sealed provider tokens) in the
+/// same batch: stored only if the sign-in succeeds.
+pub async fn complete_sign_in_keeping<D: Db>(
+    db: &D,
+    (project, provider): (&Project, &Provider),
+    id: &ProvenIdentity,
+    vault: &Vault,
     fresh: &Fresh,
     now: i64,
 ) -> ApiResult<Completed> {
@@ -116,6 +132,7 @@ pub async fn complete_sign_in<D: Db>(
             amr_json: &amr_json,
             now,
             session_expires_at: now + project.settings.session_ttl_secs,
+            vault,
             if_owner: if email_for_match.is_some() {
                 if_owner
             } else {
@@ -165,8 +182,12 @@ pub async fn sign_in_with<P: super::ports::Platform>(
     fresh: &Fresh,
     now: i64,
 ) -> ApiResult<Granted> {
-    let identity = super::prove::prove(p, provider, claim, now).await?;
-    match complete_sign_in(p.db(), project, provider, &identity, fresh, now).await? {
+    let proven = super::prove::prove(p, provider, claim, now).await?;
+    let identity = proven.identity;
+    let vault = vault::seal_grant(p.crypto(), provider, identity.subject(), &proven.grant, now);
+    let vault = vault.await?;
+    let pair = (project, provider);
+    match complete_sign_in_keeping(p.db(), pair, &identity, &vault, fresh, now).await? {
         Completed::Granted(granted) => Ok(*granted),
         Completed::VerifyEmail { link_to } => {
             let challenge = super::otp::Challenge {

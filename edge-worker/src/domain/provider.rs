@@ -15,6 +15,10 @@ pub struct ProviderOptions {
     pub verify_email: bool,
     pub sign_up_enabled: bool,
     pub sign_in_enabled: bool,
+    /// Whether a signed-in user may read this provider's access token from the browser
+    /// (`GET /api/auth/identities/{provider}/token`). Off by default: the admin route reads
+    /// it for app backends either way.
+    pub expose_tokens_to_client: bool,
 }
 
 impl ProviderOptions {
@@ -38,6 +42,7 @@ impl Default for ProviderOptions {
             verify_email: false,
             sign_up_enabled: true,
             sign_in_enabled: true,
+            expose_tokens_to_client: false,
         }
     }
 }

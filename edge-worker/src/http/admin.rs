@@ -53,6 +53,11 @@ pub async fn handle(req: &mut Request, env: &Env, pid: &str, rest: &[&str]) -> A
         (Method::Post, ["users", id, "revoke-sessions"]) => {
             ok(users::revoke_sessions(db, pid, id, now).await?)
         }
+        (Method::Get, ["users", id, "identities", provider, "token"]) => {
+            let provider = kith_claims::oauth::percent_decode(provider);
+            let token = users::provider_token(&p, pid, id, &provider, now).await?;
+            wire::json_response(&token, 200)
+        }
         (Method::Put, ["users", id, "roles"]) => {
             let b = body::bytes(req).await?;
             ok(users::set_roles(db, pid, id, &b).await?)

@@ -36,6 +36,7 @@ pub fn log(e: &ApiError) {
         ApiError::InvalidSocialLogin(why) => console_warn!("login refused: {why}"),
         ApiError::InvalidToken(why) => console_warn!("bearer refused: {why}"),
         ApiError::ProviderUnavailable(why) => console_warn!("provider unavailable: {why}"),
+        ApiError::ReauthorizationRequired(why) => console_warn!("provider token dropped: {why}"),
         ApiError::MailerUnavailable(why) => console_warn!("mailer unavailable: {why}"),
         ApiError::Internal(why) => console_error!("internal error: {why}"),
         _ => {}

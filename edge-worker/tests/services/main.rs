@@ -25,4 +25,6 @@ mod replay;
 mod secrets;
 mod sessions;
 mod storage;
+mod vault;
+mod vault_kinds;
 mod world;

@@ -5,13 +5,16 @@
 //! callback URL finds nothing and fails with `state_mismatch` before anything is sent.
 //! Storage is a port ([`KeyValue`]) so this logic is tested natively with [`MemoryStore`].
 
+use crate::prelude::*;
+
 use crate::claims::{
     authorization_url, random_token, relay_state, sha256_hex, AuthorizationRequest, PkceVerifier,
     MAX_APP_PAGE,
 };
 use crate::error::{codes, SdkError, SdkResult};
 use crate::secure_url::is_secure_or_loopback;
-use std::cell::RefCell;
+use crate::text::{cat, join};
+use core::cell::RefCell;
 
 /// How long a started sign-in may take: 10 minutes.
 pub const FLOW_TTL_MS: u64 = 600_000;
@@ -62,8 +65,8 @@ pub struct FlowRecord {
     pub link: bool,
 }
 
-impl std::fmt::Debug for FlowRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for FlowRecord {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("FlowRecord")
             .field("provider", &self.provider)
             .field("link", &self.link)
@@ -81,15 +84,15 @@ impl FlowRecord {
     fn encode(&self) -> String {
         let verifier = self.code_verifier.as_deref().unwrap_or_default();
         let created = decimal(self.created_at_ms);
-        [
+        let fields = [
             if self.link { LINK } else { SIGN_IN },
             &self.provider,
             &self.redirect_uri,
             verifier,
             &self.nonce,
             &created,
-        ]
-        .join("\n")
+        ];
+        join(&fields, "\n")
     }
 
     fn decode(text: &str) -> Option<Self> {
@@ -154,7 +157,7 @@ fn decimal(mut n: u64) -> String {
 }
 
 fn flow_key(project_id: &str, state: &str) -> String {
-    ["kith.flow.", project_id, ".", state].concat()
+    cat(&["kith.flow.", project_id, ".", state])
 }
 
 /// Starts a sign-in: makes verifier, state and nonce from `random` (96 CSPRNG bytes), stores
@@ -199,7 +202,7 @@ pub fn begin(
             (relay_state(&random_token(&s), redirect_uri), relay_url)
         }
     };
-    let scope = provider.scopes.join(" ");
+    let scope = join(provider.scopes, " ");
     let mut url = authorization_url(&AuthorizationRequest {
         authorization_endpoint: provider.authorization_endpoint,
         client_id: provider.client_id,

@@ -20,6 +20,8 @@
 //! - a refresh answered 401 (revoked, rotated past its grace) signs out, here and in every tab;
 //! - a session from another tab is adopted only when it is newer than ours.
 
+use crate::prelude::*;
+
 mod peers;
 mod refresh;
 
@@ -256,7 +258,7 @@ impl<U: Clone> Machine<U> {
             }
         }
         self.maybe_start(now);
-        std::mem::take(&mut self.out)
+        core::mem::take(&mut self.out)
     }
 
     /// The session, only while its access token is live (never an expired one).
@@ -309,7 +311,7 @@ impl<U: Clone> Machine<U> {
     }
 
     fn settle_all(&mut self, result: &Result<Session<U>, SdkError>) {
-        for id in std::mem::take(&mut self.waiters) {
+        for id in core::mem::take(&mut self.waiters) {
             self.out.push(Output::Settle(id, result.clone()));
         }
     }

@@ -1,20 +1,22 @@
 //! The client's calls, each a short sequence over the driver's ports (CONTRACT "JS API").
 //!
-//! Most calls are one request to the Worker: they are described by a [`Call`] and run by one
-//! async function, so the module carries one state machine for them instead of one each.
+//! Most calls are one request to the Worker: they are described by a [`Call`], which the
+//! driver's exchange runs (`driver/exchange.rs`), and its answer goes to [`then`].
+
+use crate::prelude::*;
 
 use super::convert::{get, get_str, read_session, required, session_js, stringify};
 use super::driver::Driver;
 use super::env;
 use super::storage::SESSION_STORAGE;
-use crate::claims::{form_encode, RELAY_PREFIX};
+use crate::claims::{append_params, form_encode, merge_scopes, ProviderKind, RELAY_PREFIX};
 use crate::error::{codes, SdkError, SdkResult};
 use crate::flow::{self, Answer, ProviderFacts};
 use crate::machine::Input;
+use crate::text::cat;
+use alloc::rc::Rc;
 use js_sys::{Array, Object, Reflect};
-use std::rc::Rc;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
 /// A flat JSON object of strings (absent values left out), as text.
 pub fn json_body(fields: &[(&str, Option<&str>)]) -> Option<String> {
@@ -29,10 +31,6 @@ pub fn json_body(fields: &[(&str, Option<&str>)]) -> Option<String> {
 
 pub fn not_a_session() -> SdkError {
     SdkError::new(codes::NETWORK_ERROR, "the answer is not a session")
-}
-
-fn not_signed_in() -> SdkError {
-    SdkError::new(codes::INVALID_TOKEN, "not signed in")
 }
 
 /// What to do with the Worker's answer.
@@ -79,27 +77,9 @@ fn signed_in(d: &Rc<Driver>, answer: &JsValue) -> SdkResult<JsValue> {
     Ok(out)
 }
 
-/// Runs a call: the one async function of the SDK (a live access token if needed, then the
-/// request), everything else is synchronous.
-pub async fn run(d: Rc<Driver>, call: Call) -> SdkResult<JsValue> {
-    let mut bearer = None;
-    if call.bearer {
-        let token = JsFuture::from(d.want(false, true)).await;
-        match token.map(|t| t.as_string()) {
-            Ok(Some(token)) => bearer = Some(token),
-            Ok(None) => return then(&d, call.then, Err(not_signed_in())),
-            Err(e) => return then(&d, call.then, Err(super::convert::error_from_js(&e))),
-        }
-    }
-    let answer = d
-        .worker
-        .call(call.method, &call.path, call.body, bearer)
-        .await;
-    then(&d, call.then, answer)
-}
-
+/// What a call's answer (or failure) means, for the caller.
 #[inline(never)]
-fn then(d: &Rc<Driver>, then: Then, answer: SdkResult<JsValue>) -> SdkResult<JsValue> {
+pub fn then(d: &Rc<Driver>, then: Then, answer: SdkResult<JsValue>) -> SdkResult<JsValue> {
     let answer = match (then, answer) {
         (Then::Refresh(request), answer) => {
             let now = env::now_ms();
@@ -151,7 +131,7 @@ pub fn id_token_call(o: &JsValue, path: &str, then: Then, bearer: bool) -> SdkRe
 /// `/api/auth/identities/{provider}{suffix}`.
 pub fn identity_path(o: &JsValue, suffix: &str) -> SdkResult<String> {
     let provider = form_encode(&required(o, "provider")?);
-    Ok(["/api/auth/identities/", &provider, suffix].concat())
+    Ok(cat(&["/api/auth/identities/", &provider, suffix]))
 }
 
 /// The strings of an array (anything else: none). `Array.from` throws on `undefined`.
@@ -203,7 +183,7 @@ pub fn redirect_call(o: &JsValue, link: bool) -> SdkResult<Call> {
         (None, true) => {
             let location = env::window()?.location();
             let origin = location.origin().unwrap_or_default();
-            [origin.as_str(), &location.pathname().unwrap_or_default()].concat()
+            cat(&[origin.as_str(), &location.pathname().unwrap_or_default()])
         }
         (None, false) => required(o, "redirectUri")?,
     };
@@ -232,25 +212,26 @@ fn navigate(d: &Driver, plan: Redirect, answer: &JsValue) -> SdkResult<JsValue> 
         .flat_map(|l| l.iter())
         .find(|p| get_str(p, "provider").as_deref() == wanted)
         .ok_or_else(|| SdkError::new(codes::PROVIDER_NOT_ENABLED, "provider not enabled"))?;
-    let configured = strings(&get(&facts, "scopes"));
+    // The configured scopes are the floor; the requested ones are added (deduplicated).
+    let configured = merge_scopes(&strings(&get(&facts, "scopes")), &[]);
+    let scopes = merge_scopes(&configured, &plan.scopes);
     let text = |k| get_str(&facts, k).unwrap_or_default();
     // A form_post provider (Apple) answers the Worker's relay, which sends the browser on.
-    let relay_url = [
+    let relay_url = cat(&[
         d.worker.base.as_str(),
         "/oauth/projects/",
         &form_encode(&d.project_id),
         "/providers/",
         &form_encode(&plan.provider),
         "/callback",
-    ]
-    .concat();
+    ]);
     let answer = match text("response_mode").as_str() {
         "form_post" => Answer::FormPostRelay {
             relay_url: &relay_url,
         },
         _ => Answer::Query,
     };
-    let url = flow::begin(
+    let mut url = flow::begin(
         &SESSION_STORAGE,
         &d.project_id,
         &ProviderFacts {
@@ -259,16 +240,19 @@ fn navigate(d: &Driver, plan: Redirect, answer: &JsValue) -> SdkResult<JsValue> 
             provider: &plan.provider,
             client_id: &text("client_id"),
             authorization_endpoint: &text("authorization_endpoint"),
-            scopes: if plan.scopes.is_empty() {
-                &configured
-            } else {
-                &plan.scopes
-            },
+            scopes: &scopes,
         },
         &plan.redirect_uri,
         &env::random_bytes()?,
         env::now_ms(),
     )?;
+    // The provider's own parameters (Google: offline access, incremental scopes).
+    if let Some(kind) = ProviderKind::of(&plan.provider) {
+        append_params(
+            &mut url,
+            kind.authorization_params(scopes.len() > configured.len()),
+        );
+    }
     let refused = |_| SdkError::new(codes::INVALID_REQUEST, "navigation refused");
     env::window()?.location().assign(&url).map_err(refused)?;
     Ok(JsValue::UNDEFINED)
@@ -290,7 +274,7 @@ pub fn callback_call(d: &Driver, url: Option<String>) -> SdkResult<Call> {
     }
     let record = taken?;
     if let Some(error) = cb.error {
-        let why = ["the provider refused: ", &error, " ", &cb.error_description].concat();
+        let why = cat(&["the provider refused: ", &error, " ", &cb.error_description]);
         return Err(SdkError::new(codes::INVALID_SOCIAL_LOGIN, why));
     }
     let no_code = || SdkError::new(codes::INVALID_REQUEST, "the callback URL carries no code");

@@ -7,6 +7,8 @@
 //! type-mismatch path formats floats and `Debug`s JS values (~10 KB of formatting machinery for
 //! a message nobody reads). The typed reads here fail as `None` instead.
 
+use crate::prelude::*;
+
 use crate::error::{codes, SdkError};
 use crate::machine::{AuthEvent, Peer};
 use crate::session::{RefreshToken, Session};
@@ -33,9 +35,12 @@ pub fn get_u64(obj: &JsValue, key: &str) -> Option<u64> {
 
 /// A required string option, else `invalid_request` naming it.
 pub fn required(obj: &JsValue, key: &'static str) -> Result<String, SdkError> {
-    get_str(obj, key)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| SdkError::new(codes::INVALID_REQUEST, [key, " is required"].concat()))
+    get_str(obj, key).filter(|s| !s.is_empty()).ok_or_else(|| {
+        SdkError::new(
+            codes::INVALID_REQUEST,
+            crate::text::cat(&[key, " is required"]),
+        )
+    })
 }
 
 pub fn parse_json(text: &str) -> Option<JsValue> {

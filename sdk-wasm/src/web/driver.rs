@@ -5,8 +5,14 @@
 //! calls back into the client while an event is being emitted only queues its input, so the
 //! machine is never borrowed twice.
 
+use crate::prelude::*;
+
+mod exchange;
+
+pub use exchange::Reply;
+
 use super::convert::get_str;
-use super::convert::{error_js, peer_js, read_peer, read_session, session_js, JsSession};
+use super::convert::{peer_js, read_peer, read_session, session_js, JsSession};
 use super::env::{self, Timer};
 use super::http::Worker;
 use super::storage::Choice;
@@ -14,19 +20,28 @@ use super::tabs::{Bus, Locks};
 use crate::error::{codes, SdkError, SdkResult};
 use crate::flow::KeyValue;
 use crate::machine::{Config, Coordination, Input, Machine, Output};
-use js_sys::{Function, Promise};
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
-use std::rc::{Rc, Weak};
+use crate::text::cat;
+use alloc::collections::VecDeque;
+use alloc::rc::{Rc, Weak};
+use core::cell::{Cell, RefCell};
+use exchange::Pending;
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// A caller's promise: resolved with the session, or with its access token only.
+/// Who waits for a live session.
+pub enum Wants {
+    /// A caller's promise, resolved with the session.
+    Session(Reply),
+    /// A caller's promise, resolved with its access token only.
+    Token(Reply),
+    /// The call in flight with this id, which needs the access token.
+    Call(u32),
+}
+
 struct Waiter {
     id: u32,
-    resolve: Function,
-    reject: Function,
-    token_only: bool,
+    wants: Wants,
 }
 
 pub struct Driver {
@@ -45,9 +60,11 @@ pub struct Driver {
     /// The one JS callback of the client: page events, channel messages, the timer, and the
     /// Web Lock's grant (see [`Driver::on_event`]). `Fn`, not `FnMut`: an event dispatched from
     /// inside an app listener may re-enter it, and the input queue makes that safe.
-    handler: Closure<dyn Fn(JsValue) -> JsValue>,
+    handler: Closure<dyn Fn(JsValue, JsValue) -> JsValue>,
     waiters: RefCell<Vec<Waiter>>,
     next_waiter: Cell<u32>,
+    calls: RefCell<Vec<Pending>>,
+    next_call: Cell<u32>,
 }
 
 /// What `createClient` passes on.
@@ -64,14 +81,16 @@ impl Driver {
     pub fn start(options: Options) -> Rc<Self> {
         let shared = options.storage.shared;
         let pid = options.project_id.as_str();
-        let (bus_name, lock_name) = (["kith.", pid].concat(), ["kith.refresh.", pid].concat());
+        let (bus_name, lock_name) = (cat(&["kith.", pid]), cat(&["kith.refresh.", pid]));
         let locks = shared.then(|| Locks::open(lock_name)).flatten();
         let driver = Rc::new_cyclic(|weak: &Weak<Driver>| {
             let weak = weak.clone();
-            let handler = Closure::<dyn Fn(JsValue) -> JsValue>::new(move |arg: JsValue| {
-                weak.upgrade()
-                    .map_or(JsValue::UNDEFINED, |d| d.on_event(arg))
-            });
+            let handler = Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(
+                move |arg: JsValue, value: JsValue| {
+                    weak.upgrade()
+                        .map_or(JsValue::UNDEFINED, |d| d.on_event(arg, &value))
+                },
+            );
             let callback: &Function = handler.as_ref().unchecked_ref();
             let bus = shared.then(|| Bus::open(&bus_name, callback)).flatten();
             let coordination = match (&locks, &bus) {
@@ -95,7 +114,7 @@ impl Driver {
             let tab = u32::from_le_bytes(env::random_bytes().unwrap_or_default());
             Driver {
                 worker,
-                key: ["kith.session.", project_id.as_str()].concat(),
+                key: cat(&["kith.session.", project_id.as_str()]),
                 project_id,
                 machine: RefCell::new(Machine::new(cfg, tab, env::online(), env::visible())),
                 queue: RefCell::new(VecDeque::new()),
@@ -109,6 +128,8 @@ impl Driver {
                 handler,
                 waiters: RefCell::new(Vec::new()),
                 next_waiter: Cell::new(1),
+                calls: RefCell::new(Vec::new()),
+                next_call: Cell::new(1),
             }
         });
         env::listen(driver.callback(), true);
@@ -122,9 +143,13 @@ impl Driver {
     }
 
     /// Everything the page tells the client: `undefined` (the timer), a page event, a channel
-    /// message, or the answer to a lock request (`null`: taken; a lock: ours, held until the
-    /// promise returned here settles).
-    fn on_event(self: &Rc<Self>, arg: JsValue) -> JsValue {
+    /// message, the answer to a lock request (`null`: taken; a lock: ours, held until the
+    /// promise returned here settles), or a step of a call in flight (a number, and its value).
+    fn on_event(self: &Rc<Self>, arg: JsValue, value: &JsValue) -> JsValue {
+        if let Some(tag) = arg.as_f64() {
+            self.on_step(tag as u32, value);
+            return JsValue::UNDEFINED;
+        }
         let input = match get_str(&arg, "type").as_deref() {
             _ if arg.is_undefined() => Input::Tick,
             _ if arg.is_null() => Input::LockBusy,
@@ -238,7 +263,6 @@ impl Driver {
                 request,
                 refresh_token,
             } => {
-                let driver = self.clone();
                 let body = [("refresh_token", Some(refresh_token.secret()))];
                 let call = super::api::Call {
                     method: "POST",
@@ -247,15 +271,14 @@ impl Driver {
                     bearer: false,
                     then: super::api::Then::Refresh(request),
                 };
-                // The same future type as the app's calls (one instantiation of the async
-                // machinery); its promise always resolves (the answer goes to the machine).
-                drop(super::promise(super::api::run(driver, call)));
+                // Its answer goes to the machine, not to a caller.
+                self.run(call, None);
             }
             Output::Settle(id, result) => self.settle(id, result),
         }
     }
 
-    fn settle(&self, id: u32, result: Result<JsSession, SdkError>) {
+    fn settle(self: &Rc<Self>, id: u32, result: Result<JsSession, SdkError>) {
         let waiter = {
             let mut waiters = self.waiters.borrow_mut();
             let at = waiters.iter().position(|w| w.id == id);
@@ -264,32 +287,23 @@ impl Driver {
         let Some(w) = waiter else {
             return;
         };
-        let _ = match result {
-            Ok(s) if w.token_only => w.resolve.call1(&JsValue::NULL, &s.access_token.into()),
-            Ok(s) => w.resolve.call1(&JsValue::NULL, &session_js(&s)),
-            Err(e) => w.reject.call1(&JsValue::NULL, &error_js(&e)),
-        };
+        match (w.wants, result) {
+            (Wants::Call(call), result) => self.authorized(call, result.map(|s| s.access_token)),
+            (Wants::Token(r), result) => r.settle(result.map(|s| s.access_token.into())),
+            (Wants::Session(r), result) => r.settle(result.map(|s| session_js(&s))),
+        }
     }
 
-    /// A promise of a live session (`force`: a new one), or of its access token only.
-    pub fn want(self: &Rc<Self>, force: bool, token_only: bool) -> Promise {
+    /// A live session (`force`: a new one) for `wants`.
+    pub fn want(self: &Rc<Self>, force: bool, wants: Wants) {
         let id = self.next_waiter.get();
         self.next_waiter.set(id.wrapping_add(1));
-        let promise = Promise::new(&mut |resolve, reject| {
-            let waiter = Waiter {
-                id,
-                resolve,
-                reject,
-                token_only,
-            };
-            self.waiters.borrow_mut().push(waiter);
-        });
+        self.waiters.borrow_mut().push(Waiter { id, wants });
         if self.disposed.get() {
             let e = SdkError::new(codes::INVALID_REQUEST, "the client was disposed");
             self.settle(id, Err(e));
         }
         self.feed(Input::Want { id, force });
-        promise
     }
 
     /// Releases listeners, the timer, the channel and the lock; the client does nothing after.

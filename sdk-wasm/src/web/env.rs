@@ -1,8 +1,10 @@
 //! The page around the SDK: clock, CSPRNG, one timer, online and visibility events.
 
+use crate::prelude::*;
+
 use crate::error::{codes, SdkError, SdkResult};
+use core::cell::RefCell;
 use js_sys::Function;
-use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -11,6 +13,23 @@ extern "C" {
     fn set_timeout(callback: &Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(handle: &JsValue);
+    // The page's globals directly, not through `js_sys::global()` / `web_sys::window()`, which
+    // probe four names (`self`, `window`, `globalThis`, `global`) and test `instanceof Window`:
+    // five imports and their glue for what every browser with wasm reference types has.
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL: JsValue;
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: Option<web_sys::Window>;
+}
+
+/// `globalThis`.
+pub fn global() -> JsValue {
+    GLOBAL.with(JsValue::clone)
+}
+
+/// `window`, where there is one.
+fn browser_window() -> Option<web_sys::Window> {
+    WINDOW.with(Option::clone)
 }
 
 /// The device's clock in ms since the epoch (an integer: no float reaches the core).
@@ -20,7 +39,7 @@ pub fn now_ms() -> u64 {
 
 /// Fills `bytes` from `crypto.getRandomValues`, the browser's CSPRNG.
 fn fill(bytes: &mut [u8]) -> SdkResult<()> {
-    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    let crypto = browser_window().and_then(|w| w.crypto().ok());
     crypto
         .and_then(|c| c.get_random_values_with_u8_array(bytes).ok())
         .map(drop)
@@ -61,18 +80,18 @@ impl rand_core::RngCore for BrowserRng {
 }
 
 pub fn window() -> SdkResult<web_sys::Window> {
-    web_sys::window()
+    browser_window()
         .ok_or_else(|| SdkError::new(codes::INVALID_REQUEST, "this call needs a browser window"))
 }
 
 /// `navigator.onLine` (true where unknown).
 pub fn online() -> bool {
-    web_sys::window().is_none_or(|w| w.navigator().on_line())
+    browser_window().is_none_or(|w| w.navigator().on_line())
 }
 
 /// Whether the page is visible (true where unknown).
 pub fn visible() -> bool {
-    let document = web_sys::window().and_then(|w| w.document());
+    let document = browser_window().and_then(|w| w.document());
     document.is_none_or(|d| d.visibility_state() != web_sys::VisibilityState::Hidden)
 }
 
@@ -99,7 +118,7 @@ pub const EVENTS: [&str; 3] = ["online", "offline", "visibilitychange"];
 
 /// Adds (or, with `add: false`, removes) `handler` for [`EVENTS`].
 pub fn listen(handler: &Function, add: bool) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = browser_window() else {
         return;
     };
     let document: Option<web_sys::EventTarget> = window.document().map(Into::into);

@@ -4,6 +4,8 @@
 //! `{code, message, status?, verification_token?, email_hint?}` object, which `pkg/index.js` turns into a
 //! `KithError`.
 
+use crate::prelude::*;
+
 mod api;
 pub mod convert;
 mod driver;
@@ -12,13 +14,12 @@ pub mod http;
 pub mod storage;
 pub mod tabs;
 
-use crate::error::{codes, SdkError, SdkResult};
+use crate::error::{codes, SdkError};
 use crate::secure_url::is_secure_or_loopback;
+use alloc::rc::Rc;
 use api::Then;
-use driver::{Driver, Options};
+use driver::{Driver, Options, Reply, Wants};
 use js_sys::{Function, Promise};
-use std::future::Future;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 const LOGIN: &str = "/api/auth/login/social";
@@ -33,12 +34,6 @@ fn bearer_call(method: &'static str, path: String, then: Then) -> api::Call {
         bearer: true,
         then,
     }
-}
-
-pub(crate) fn promise(work: impl Future<Output = SdkResult<JsValue>> + 'static) -> Promise {
-    wasm_bindgen_futures::future_to_promise(
-        async move { work.await.map_err(|e| convert::error_js(&e)) },
-    )
 }
 
 /// One Kith client (one project) in this tab.
@@ -71,7 +66,7 @@ impl Client {
         let storage = storage::choose(&storage).map_err(|e| convert::error_js(&e))?;
         Ok(Client(Driver::start(Options {
             worker: http::Worker {
-                base: base_url.trim_end_matches('/').to_owned(),
+                base: without_trailing_slashes(&base_url).to_owned(),
                 project_id: project_id.clone(),
             },
             project_id,
@@ -92,53 +87,53 @@ impl Client {
     /// Every asynchronous method of the JS client, by name (one export instead of a dozen
     /// keeps the module and its glue small): `options` is the method's argument.
     pub fn call(&self, method: &str, options: JsValue) -> Promise {
-        let o = &options;
-        let call = match method {
-            "getAccessToken" => return self.0.want(false, true),
-            "refreshSession" => return self.0.want(true, false),
-            "signInWithSocial" => api::id_token_call(o, LOGIN, Then::SignIn, false),
-            "signInWithRedirect" => api::redirect_call(o, false),
-            "handleRedirectCallback" => api::callback_call(&self.0, o.as_string()),
-            "signOut" => return self.sign_out(o),
-            "getUser" => Ok(bearer_call("GET", "/api/auth/user".into(), Then::User)),
-            // Without an id_token, linking runs the redirect flow.
-            "linkIdentity" if convert::get(o, "id_token").is_undefined() => {
-                api::redirect_call(o, true)
-            }
-            "linkIdentity" => api::id_token_call(o, IDENTITIES, Then::User, true),
-            "unlinkIdentity" => {
-                api::identity_path(o, "").map(|p| bearer_call("DELETE", p, Then::User))
-            }
-            "getProviderToken" => {
-                api::identity_path(o, "/token").map(|p| bearer_call("GET", p, Then::Answer))
-            }
-            "verifyEmail" => api::verify_email_call(o),
-            "resendVerificationEmail" => api::resend_email_call(o),
-            _ => Err(SdkError::new(codes::INVALID_REQUEST, "unknown method")),
-        };
-        match call {
-            Ok(call) => promise(api::run(self.0.clone(), call)),
-            Err(e) => Promise::reject(&convert::error_js(&e)),
-        }
-    }
-
-    /// Signs out here and in every tab (`scope: "global"`: every session of the user).
-    fn sign_out(&self, options: &JsValue) -> Promise {
-        let call = api::sign_out_call(convert::get_str(options, "scope"));
-        if call.is_ok() && self.0.stored().is_none() {
-            // Nothing to tell the Worker; the other tabs still hear of it.
-            self.0.feed(crate::machine::Input::SignOut);
-            return Promise::resolve(&JsValue::UNDEFINED);
-        }
-        match call {
-            Ok(call) => promise(api::run(self.0.clone(), call)),
-            Err(e) => Promise::reject(&convert::error_js(&e)),
-        }
+        Promise::new(&mut |resolve, reject| {
+            dispatch(&self.0, method, &options, Reply { resolve, reject });
+        })
     }
 
     /// Releases listeners, the timer, the channel and the lock.
     pub fn dispose(&self) {
         self.0.dispose();
+    }
+}
+
+/// `url` without its trailing `/`s (a byte search: the reverse `char` searcher of
+/// `trim_end_matches` is ~1 KB of wasm).
+fn without_trailing_slashes(url: &str) -> &str {
+    let end = url.bytes().rposition(|b| b != b'/').map_or(0, |i| i + 1);
+    url.get(..end).unwrap_or(url)
+}
+
+/// Starts the call `method`; its outcome settles `reply`.
+fn dispatch(d: &Rc<Driver>, method: &str, o: &JsValue, reply: Reply) {
+    let call = match method {
+        "getAccessToken" => return d.want(false, Wants::Token(reply)),
+        "refreshSession" => return d.want(true, Wants::Session(reply)),
+        "signInWithSocial" => api::id_token_call(o, LOGIN, Then::SignIn, false),
+        "signInWithRedirect" => api::redirect_call(o, false),
+        "handleRedirectCallback" => api::callback_call(d, o.as_string()),
+        "signOut" => api::sign_out_call(convert::get_str(o, "scope")),
+        "getUser" => Ok(bearer_call("GET", "/api/auth/user".into(), Then::User)),
+        // Without an id_token, linking runs the redirect flow.
+        "linkIdentity" if convert::get(o, "id_token").is_undefined() => api::redirect_call(o, true),
+        "linkIdentity" => api::id_token_call(o, IDENTITIES, Then::User, true),
+        "unlinkIdentity" => api::identity_path(o, "").map(|p| bearer_call("DELETE", p, Then::User)),
+        "getProviderToken" => {
+            api::identity_path(o, "/token").map(|p| bearer_call("GET", p, Then::Answer))
+        }
+        "verifyEmail" => api::verify_email_call(o),
+        "resendVerificationEmail" => api::resend_email_call(o),
+        _ => Err(SdkError::new(codes::INVALID_REQUEST, "unknown method")),
+    };
+    match call {
+        // Signing out with no session: nothing to tell the Worker; the other tabs still hear.
+        Ok(call) if matches!(call.then, Then::SignOut) && d.stored().is_none() => {
+            d.feed(crate::machine::Input::SignOut);
+            reply.settle(Ok(JsValue::UNDEFINED));
+        }
+        Ok(call) => d.run(call, Some(reply)),
+        Err(e) => reply.settle(Err(e)),
     }
 }
 

@@ -9,6 +9,8 @@
 //! pulls in `serde_json`. Here the area is looked up on each use, so nothing is touched at
 //! construction and a blocked area fails one call with a code.
 
+use crate::prelude::*;
+
 use crate::error::{codes, SdkError, SdkResult};
 use crate::flow::KeyValue;
 use js_sys::Reflect;
@@ -45,7 +47,7 @@ impl Store {
     fn get(&self) -> SdkResult<JsStorage> {
         match self {
             Self::Object(o) => Ok(o.clone()),
-            Self::Area(name) => Reflect::get(&js_sys::global(), &(*name).into())
+            Self::Area(name) => Reflect::get(&super::env::global(), &(*name).into())
                 .ok()
                 .filter(JsValue::is_object)
                 .map(JsCast::unchecked_into)

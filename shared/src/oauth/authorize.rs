@@ -2,7 +2,8 @@
 //! section 4.3 and OIDC Core 1.0 section 3.1.2.1's `nonce`).
 
 use super::form::form;
-use std::fmt;
+use alloc::string::String;
+use core::fmt;
 
 /// The parameters of an authorization request with PKCE (S256), state and nonce (RFC 6749
 /// section 4.1.1, RFC 7636 section 4.3, OIDC Core 1.0 section 3.1.2.1).
@@ -60,6 +61,16 @@ pub fn authorization_url(req: &AuthorizationRequest<'_>) -> String {
     url.push(sep);
     url.push_str(&query);
     url
+}
+
+/// Appends `params` to an authorization URL that already has a query (as
+/// [`authorization_url`] makes it): the provider's extra parameters, kept as data in
+/// `providers::tokens` (Google's `access_type`, `include_granted_scopes`, `prompt`).
+pub fn append_params(url: &mut String, params: &[(&str, &str)]) {
+    if !params.is_empty() {
+        url.push('&');
+        url.push_str(&form(params));
+    }
 }
 
 #[cfg(test)]

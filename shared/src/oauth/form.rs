@@ -3,6 +3,8 @@
 //! appendix B).
 
 use crate::hex;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// `application/x-www-form-urlencoded` encoding of one component (WHATWG URL standard,
 /// "application/x-www-form-urlencoded serializer"; RFC 6749 appendix B).
@@ -48,7 +50,7 @@ pub fn percent_decode(s: &str) -> String {
     while let Some(&b) = bytes.get(i) {
         let hex = bytes
             .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| core::str::from_utf8(h).ok())
             .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (b, hex) {
             (b'%', Some(v)) => {

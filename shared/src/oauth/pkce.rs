@@ -5,8 +5,10 @@
 
 use crate::b64;
 use crate::error::{Error, ErrorCode, Result};
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use core::fmt;
 use sha2::{Digest, Sha256};
-use std::fmt;
 
 /// A PKCE code verifier (RFC 7636 section 4.1): whoever intercepts the authorization code
 /// cannot redeem it without this (RFC 7636 section 1, RFC 9700 section 4.5). Deliberately not

@@ -83,12 +83,23 @@ fn authorization_code_request(
     auth: ClientAuth,
     [code, redirect_uri, code_verifier]: [&str; 3],
 ) -> HttpRequest {
-    let mut pairs = vec![
+    let pairs = vec![
         ("grant_type", "authorization_code"),
         ("code", code),
         ("redirect_uri", redirect_uri),
         ("code_verifier", code_verifier),
     ];
+    token_request(token_endpoint, [client_id, client_secret], auth, pairs)
+}
+
+/// A `POST` to the token endpoint with `pairs` and the client's authentication (RFC 6749
+/// section 2.3.1): Basic with the form-encoded id and secret, or both in the body.
+pub(crate) fn token_request<'a>(
+    token_endpoint: &str,
+    [client_id, client_secret]: [&'a str; 2],
+    auth: ClientAuth,
+    mut pairs: Vec<(&'a str, &'a str)>,
+) -> HttpRequest {
     let mut headers = vec![
         (
             "content-type",
@@ -171,6 +182,16 @@ struct ErrorResponse {
     error: String,
     #[serde(default)]
     error_description: Option<String>,
+}
+
+/// The OAuth error code of an error answer (RFC 6749 section 5.2), JSON or form-encoded,
+/// whatever the HTTP status; `None` when the body is not an OAuth error.
+pub(crate) fn oauth_error_code(body: &[u8]) -> Option<String> {
+    let converted = form_as_json(body);
+    let body = converted.as_deref().unwrap_or(body);
+    serde_json::from_slice::<ErrorResponse>(body)
+        .ok()
+        .map(|e| e.error)
 }
 
 /// Reads the token endpoint's answer (RFC 6749 sections 5.1 and 5.2), JSON or form-encoded

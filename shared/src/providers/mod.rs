@@ -9,20 +9,42 @@
 //!
 //! One file per provider holds its profile and its documented quirks: [`google`],
 //! [`apple`], [`microsoft`], [`github`] and [`facebook`] (whose API answers are parsed
-//! here), and [`discovery`] for Okta and custom OpenID providers. [`ProviderName`] and
+//! here), and [`discovery`] for Okta and custom OpenID providers. [`tokens`] holds how each
+//! kind renews its API token and asks for more scopes. [`ProviderName`] and
 //! [`ProviderKind`] are the one list of names Kith knows.
 
-pub mod apple;
-pub mod discovery;
-pub mod facebook;
-pub mod github;
-pub mod google;
-mod identity;
-pub mod microsoft;
-mod name;
-mod profile;
+//!
+//! Without the `std` feature (the browser SDK's build) only [`ProviderKind`] and [`tokens`]
+//! are compiled: what an authorization request needs.
 
+#[cfg(feature = "std")]
+pub mod apple;
+#[cfg(feature = "std")]
+pub mod discovery;
+#[cfg(feature = "std")]
+pub mod facebook;
+#[cfg(feature = "std")]
+pub mod github;
+#[cfg(feature = "std")]
+pub mod google;
+#[cfg(feature = "std")]
+mod identity;
+mod kind;
+#[cfg(feature = "std")]
+pub mod microsoft;
+#[cfg(feature = "std")]
+mod name;
+#[cfg(feature = "std")]
+mod profile;
+pub mod tokens;
+
+#[cfg(feature = "std")]
 pub use discovery::Discovery;
+#[cfg(feature = "std")]
 pub use identity::Identity;
-pub use name::{Protocol, ProviderKind, ProviderName};
+pub use kind::{Protocol, ProviderKind};
+#[cfg(feature = "std")]
+pub use name::ProviderName;
+#[cfg(feature = "std")]
 pub use profile::{EmailTrust, Endpoints, NonceStyle, ProviderProfile, SubjectRule};
+pub use tokens::{granted_scopes, merge_scopes, RenewalStyle};

@@ -4,6 +4,7 @@
 use super::signin::SingleUse;
 use super::{int, one, user_from, user_select, LIVE_SESSION_USER};
 use crate::app::store::{stmt, text, Db, StoreError};
+use crate::app::vault::Vault;
 use crate::domain::{ProvenIdentity, UserOut};
 
 /// A proven provider account to attach to a signed-in user.
@@ -39,6 +40,16 @@ pub enum IdentityChange {
 /// keys, the identity (only while the session is live; a no-op when it is already this
 /// user's), its owner and the user read back.
 pub async fn link_identity<D: Db>(db: &D, l: &Link<'_>) -> Result<IdentityChange, StoreError> {
+    link_identity_keeping(db, l, &Vault::Nothing).await
+}
+
+/// [`link_identity`], with the code exchange's provider tokens stored in the same batch when
+/// the identity is (now) this user's.
+pub async fn link_identity_keeping<D: Db>(
+    db: &D,
+    l: &Link<'_>,
+    vault: &Vault,
+) -> Result<IdentityChange, StoreError> {
     let id = l.identity;
     let once = SingleUse::new(l.project_id, l.claim, id.replay_keys());
     let mut batch = once.claims(l.now);
@@ -57,6 +68,14 @@ pub async fn link_identity<D: Db>(db: &D, l: &Link<'_>) -> Result<IdentityChange
             id.email().into(),
             id.email_trusted().into(),
         ],
+    ));
+    let key = [l.project_id, l.provider, id.subject()];
+    batch.extend(super::vault::store(
+        &once,
+        key,
+        vault,
+        Some(l.user_id),
+        l.now,
     ));
     let read_at = batch.len();
     batch.push(stmt(

@@ -3,7 +3,8 @@
 //! counters), [`signin`] (single-use keys, the linking batch), [`otp`] (pending email
 //! verifications and their redemption),
 //! [`sessions`] (refresh rotation, revocation, the session's user), [`identities`] (link,
-//! unlink), [`admin`] and [`flow`] (the server-driven flow's states). D1 runs it in
+//! unlink), [`vault`] (provider tokens and their refresh lease), [`admin`] and [`flow`]
+//! (the server-driven flow's states). D1 runs it in
 //! production, SQLite (`adapters::sqlite`) in the native tests: same SQL, same migrations.
 //!
 //! Round trips per operation: a sign-in is two (the configuration batch, which also counts
@@ -20,6 +21,7 @@ pub mod otp;
 pub mod prune;
 pub mod sessions;
 pub mod signin;
+pub mod vault;
 
 use crate::app::store::{int, stmt, text, Db, Row, Stmt, StoreError, Value};
 use crate::domain::{

@@ -4,6 +4,7 @@
 
 use super::{corrupt, one, user_from, user_select};
 use crate::app::store::{stmt, text, Db, Row, Stmt, StoreError, Value};
+use crate::app::vault::Vault;
 use crate::domain::identity::ReplayKey;
 use crate::domain::{ProvenIdentity, UserOut};
 use kith_claims::linking::{Grant, Refusal};
@@ -82,6 +83,8 @@ pub struct SignIn<'a> {
     pub amr_json: &'a str,
     pub now: i64,
     pub session_expires_at: i64,
+    /// The code exchange's provider tokens, stored for the identity when the sign-in holds.
+    pub vault: &'a Vault,
     /// The linking decision if no user owns the email (from `kith_claims::linking`).
     pub if_no_owner: Result<Grant, Refusal>,
     /// The linking decision if a user owns the email.
@@ -178,6 +181,8 @@ pub async fn sign_in<D: Db>(db: &D, s: &SignIn<'_>) -> Result<SignInOutcome, Sto
     let once = SingleUse::new(s.project_id, s.refresh_hash, s.identity.replay_keys());
     let mut batch = once.claims(s.now);
     batch.extend(writes(s, &once));
+    let key3 = [s.project_id, s.provider, s.identity.subject()];
+    batch.extend(super::vault::store(&once, key3, s.vault, None, s.now));
     let read_at = batch.len();
     let key: Vec<Value> = vec![
         s.project_id.into(),

@@ -2,7 +2,7 @@
 //! AES-256-GCM sealing in WebCrypto's format, ES256 signing from a PKCS#8 PEM, and a
 //! deterministic byte stream (SHA-256 of a counter) instead of the CSPRNG.
 
-use crate::app::keyring::{Envelope, Keyring, Purpose};
+use crate::app::keyring::{Envelope, Keyring, Purpose, Sealing};
 use crate::app::ports::Crypto;
 use crate::domain::Secret;
 use crate::error::{ApiError, ApiResult};
@@ -72,7 +72,7 @@ impl SignatureVerifier for NativeCrypto {
 }
 
 impl Crypto for NativeCrypto {
-    async fn seal(&self, plain: &Secret, aad: &str) -> ApiResult<String> {
+    async fn seal_as(&self, what: Sealing, plain: &Secret, aad: &str) -> ApiResult<String> {
         let mut iv = [0u8; 12];
         self.random_bytes(&mut iv)?;
         let ring = self.ring.borrow().clone();
@@ -81,13 +81,13 @@ impl Crypto for NativeCrypto {
             msg: plain.expose().as_bytes(),
             aad: aad.as_bytes(),
         };
-        let ct = cipher(&key.derive(Purpose::Seal))?
+        let ct = cipher(&key.derive(what.purpose()))?
             .encrypt(&Nonce::from(iv), payload)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         Ok(Envelope::v1(&key.id, &[&iv[..], &ct].concat()))
     }
 
-    async fn open(&self, sealed: &str, aad: &str) -> ApiResult<(Secret, bool)> {
+    async fn open_as(&self, what: Sealing, sealed: &str, aad: &str) -> ApiResult<(Secret, bool)> {
         let bad = |m: &str| ApiError::Internal(format!("sealed secret: {m}"));
         let ring = self.ring.borrow().clone();
         let (key, bytes, aad, stale) = match Envelope::parse(sealed)
@@ -96,12 +96,13 @@ impl Crypto for NativeCrypto {
             Envelope::V1 { kid, bytes } => {
                 let k = ring.by_id(&kid).ok_or_else(|| bad("unknown key"))?;
                 (
-                    k.derive(Purpose::Seal),
+                    k.derive(what.purpose()),
                     bytes,
                     aad.as_bytes(),
                     kid != ring.sealing().id,
                 )
             }
+            Envelope::Legacy(_) if !what.admits_legacy() => return Err(bad("not an envelope")),
             Envelope::Legacy(bytes) => (ring.sealing().legacy_seal_key(), bytes, &b""[..], true),
         };
         let (iv, ct) = bytes.split_at_checked(12).ok_or_else(|| bad("too short"))?;

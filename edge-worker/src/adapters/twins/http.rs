@@ -66,6 +66,9 @@ impl Http for HttpTwin {
             headers: request.headers.clone(),
             body: request.body.clone(),
         });
+        // A round trip yields, as the network does: futures joined with this one run
+        // meanwhile (concurrent requests interleave on the twin as they would in workerd).
+        super::YieldOnce(false).await;
         let path = request.url.split('?').next().unwrap_or_default();
         let routes = self.routes.borrow();
         let handler = routes.iter().rev().find(|(url, _)| url == path);

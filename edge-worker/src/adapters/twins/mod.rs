@@ -54,4 +54,28 @@ impl Platform for TwinPlatform {
     fn mailer(&self) -> &MailerTwin {
         &self.mailer
     }
+    /// Yields once (the other futures joined with this one run), whatever `millis` says.
+    async fn pause(&self, _millis: u64) {
+        YieldOnce(false).await;
+    }
+}
+
+/// A future that is pending once, waking itself: lets other futures joined on the same
+/// executor run, as a network round trip or a timer would.
+pub struct YieldOnce(pub bool);
+
+impl core::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<()> {
+        if self.0 {
+            core::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            core::task::Poll::Pending
+        }
+    }
 }

@@ -1,9 +1,13 @@
-//! `/admin/projects/{pid}/users`: search, delete, revoke sessions, set roles.
+//! `/admin/projects/{pid}/users`: search, delete, revoke sessions, set roles, read a
+//! provider token (for app backends).
 
 use super::bad;
 use super::projects::existing;
+use crate::adapters::sql::vault::Reader;
 use crate::adapters::sql::{admin as sql, sessions};
+use crate::app::ports::Platform;
 use crate::app::store::Db;
+use crate::app::vault::{read, ProviderTokenOut};
 use crate::domain::UserOut;
 use crate::error::{ApiError, ApiResult};
 use serde::Deserialize;
@@ -58,4 +62,22 @@ pub async fn set_roles<D: Db>(db: &D, pid: &str, user_id: &str, body: &[u8]) -> 
         .await?
         .ok_or(ApiError::UserNotFound)?;
     serde_json::to_value(user).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// `GET /admin/projects/{pid}/users/{id}/identities/{provider}/token`: the provider's access
+/// token for the user, renewed when stale (whatever `expose_tokens_to_client` says).
+pub async fn provider_token<P: Platform>(
+    p: &P,
+    pid: &str,
+    user_id: &str,
+    provider: &str,
+    now: i64,
+) -> ApiResult<ProviderTokenOut> {
+    let project = existing(p.db(), pid).await?;
+    let configured = sql::list_providers(p.db(), pid).await?;
+    let provider = configured
+        .iter()
+        .find(|c| c.name.as_str() == provider)
+        .ok_or_else(|| ApiError::ProviderNotEnabled(provider.to_owned()))?;
+    read::provider_token(p, &project, provider, Reader::Admin { user_id }, now).await
 }

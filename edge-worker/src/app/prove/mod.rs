@@ -14,6 +14,7 @@ pub mod id_token;
 pub mod oauth2;
 
 use super::ports::Platform;
+use super::vault::ProviderGrant;
 use crate::domain::{Project, ProvenIdentity, Provider};
 use crate::error::{ApiError, ApiResult};
 use kith_claims::oauth::PkceVerifier;
@@ -155,6 +156,12 @@ pub fn parse_claim(
     Ok(Claim { form, apple_user })
 }
 
+/// A proven account and the provider tokens its code exchange brought (for the vault).
+pub struct Proven {
+    pub identity: ProvenIdentity,
+    pub grant: ProviderGrant,
+}
+
 /// Verifies what the provider says about the account: the id_token (signature and OIDC Core
 /// 3.1.3.7, single use) or, for OAuth 2.0 providers, their API after the code exchange.
 pub async fn prove<P: Platform>(
@@ -162,14 +169,14 @@ pub async fn prove<P: Platform>(
     provider: &Provider,
     claim: Claim,
     now: i64,
-) -> ApiResult<ProvenIdentity> {
+) -> ApiResult<Proven> {
     let kind = provider.kind();
     let profile = provider.profile().map_err(ApiError::Internal)?;
-    let (id_token, nonce) = match claim.form {
+    let (id_token, nonce, grant) = match claim.form {
         Form::IdToken { .. } if kind == ProviderKind::GitHub => {
             return Err(bad("github has no id_token form: use the code form"));
         }
-        Form::IdToken { id_token, nonce } => (id_token, nonce),
+        Form::IdToken { id_token, nonce } => (id_token, nonce, ProviderGrant::None),
         Form::Code {
             code,
             verifier,
@@ -181,14 +188,18 @@ pub async fn prove<P: Platform>(
                 verifier: &verifier,
                 redirect_uri: &redirect_uri,
             };
-            let tokens = code::exchange(p, provider, kind, &grant, now).await?;
+            let mut tokens = code::exchange(p, provider, kind, &grant, now).await?;
             if provider.is_oauth2() {
-                return oauth2::identity(p, provider, &tokens).await;
+                let identity = oauth2::identity(p, provider, &tokens).await?;
+                return Ok(Proven {
+                    identity,
+                    grant: ProviderGrant::Exchanged(tokens),
+                });
             }
-            let id_token = tokens.id_token.ok_or_else(|| {
+            let id_token = tokens.id_token.take().ok_or_else(|| {
                 ApiError::InvalidSocialLogin("token response has no id_token".into())
             })?;
-            (id_token, nonce)
+            (id_token, nonce, ProviderGrant::Exchanged(tokens))
         }
     };
     let token = id_token::Presented {
@@ -196,5 +207,6 @@ pub async fn prove<P: Platform>(
         nonce: nonce.as_deref(),
         apple_user: claim.apple_user.as_ref(),
     };
-    id_token::prove(p, provider, &profile, &token, now).await
+    let identity = id_token::prove(p, provider, &profile, &token, now).await?;
+    Ok(Proven { identity, grant })
 }
