@@ -84,7 +84,8 @@ fn a_resend_racing_the_last_wrong_code_does_not_revive_the_verification() {
         .unwrap();
     // ... then the fifth wrong code killed it ...
     for _ in 0..MAX_ATTEMPTS {
-        verify_at(&n, &token, &wrong(&right), now() + 1).unwrap_err();
+        let e = verify_at(&n, &token, &wrong(&right), now() + 1).unwrap_err();
+        assert!(matches!(e, ApiError::InvalidCode), "{e:?}");
     }
     // ... so its new code is not stored.
     let replace = |at: i64| sql::otp::Replace {
