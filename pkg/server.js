@@ -243,6 +243,8 @@ export async function verifyAccessToken(token, options) {
     throw invalid("the access token is not a compact JWS");
   }
   if (header.alg !== "ES256") throw invalid(`alg "${header.alg}" is refused: Kith signs with ES256 only`);
+  // The same rule as kith-claims' access_token: no typ, or JWT (any case).
+  if (header.typ !== undefined && String(header.typ).toUpperCase() !== "JWT") throw invalid(`typ "${header.typ}" is not an access token type`);
   const embedded = FORBIDDEN_HEADER.find((name) => name in header);
   if (embedded) throw invalid(`the header parameter "${embedded}" is refused`);
   const claims = claimsOf(await verifiedPayload(token, o), o);

@@ -145,6 +145,8 @@ test("algorithms other than ES256, embedded keys and tampered payloads are refus
   for (const alg of ["none", "None", "HS256", "RS256", "ES384", "EdDSA"]) {
     await refused(verify(`${header({ alg, typ: "JWT", kid })}.${p}.${alg.toLowerCase() === "none" ? "" : s}`), "invalid_token");
   }
+  // A typ other than JWT (as kith-claims' access_token refuses): e.g. an id_token-shaped "at+jwt" header.
+  await refused(verify(`${header({ alg: "ES256", typ: "at+jwt", kid })}.${p}.${s}`), "invalid_token");
   assert.equal(hits.jwks, 0, "refused before any key was fetched");
   const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
   const jwk = await crypto.subtle.exportKey("jwk", publicKey);

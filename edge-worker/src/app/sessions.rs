@@ -5,11 +5,13 @@ use super::derive::successor_token;
 use super::signin::Granted;
 use crate::adapters::sql::sessions as sql;
 use crate::app::store::Db;
-use crate::domain::{Project, RefreshToken, SessionId, UserId, UserOut};
+use crate::domain::{Project, RefreshToken, SessionId, UserOut};
 use crate::error::{ApiError, ApiResult};
+pub use kith_claims::access_token::AccessClaims;
+use kith_claims::access_token::{self, AccessExpectations};
 use kith_claims::hex::sha256_hex as hash_hex;
-use kith_claims::jose::{Alg, JwkSet, SignatureVerifier, UnverifiedJws};
-use serde::Deserialize;
+use kith_claims::jose::{JwkSet, SignatureVerifier};
+use kith_claims::Verified;
 use serde_json::{json, Value};
 
 /// Longest refresh token looked up (Kith issues 43 characters).
@@ -119,57 +121,29 @@ pub fn access_claims(issuer: &str, project: &Project, granted: &Granted, now: i6
     })
 }
 
-/// The claims of a verified Kith access token that the Worker acts on.
-#[derive(Debug, Deserialize)]
-pub struct AccessClaims {
-    pub sub: String,
-    pub sid: String,
-    pub aud: String,
-    pub exp: i64,
-}
-
-impl AccessClaims {
-    pub fn user_id(&self) -> UserId {
-        UserId::new(self.sub.clone())
-    }
-}
-
-/// Verifies `Authorization: Bearer <access token>` for `project` at `now`: Kith's own ES256
-/// signature (by `kid`, among `public`), audience and expiry. Whether the session is still
-/// live is checked against storage by each service that acts on it.
+/// Verifies `Authorization: Bearer <access token>` for `project` at `now` with Kith's own
+/// key set `public`: the same checks an app backend makes (`kith_claims::access_token`:
+/// ES256 only, `typ`, `iss` = this Worker, `aud` = the project, `exp` and `iat`, here with no
+/// clock skew since the Worker's clock signed it). Whether the session is still live is
+/// checked against storage by each service that acts on it.
 pub async fn bearer<V: SignatureVerifier>(
     public: &JwkSet,
     verifier: &V,
     authorization: Option<&str>,
     project: &Project,
+    issuer: &str,
     now: i64,
-) -> ApiResult<AccessClaims> {
+) -> ApiResult<Verified<AccessClaims>> {
     let token = authorization
         .and_then(|h| {
             h.strip_prefix("Bearer ")
                 .or_else(|| h.strip_prefix("bearer "))
         })
         .ok_or_else(|| ApiError::InvalidToken("no bearer token".into()))?;
-    let invalid = |e: kith_claims::Error| ApiError::InvalidToken(e.to_string());
-    let jws = UnverifiedJws::parse(token.trim()).map_err(invalid)?;
-    let alg = jws.alg_in(&[Alg::Es256]).map_err(invalid)?;
-    let key = public.select(&jws, alg).map_err(invalid)?;
-    if !verifier
-        .verify(alg, key, jws.signing_input(), jws.signature())
+    let expect = AccessExpectations::new(issuer, project.id.as_str())
+        .with_leeway(0)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    access_token::verify(token.trim(), public, &expect, now, verifier)
         .await
-        .map_err(invalid)?
-    {
-        return Err(ApiError::InvalidToken("signature does not verify".into()));
-    }
-    let claims: AccessClaims = serde_json::from_slice(jws.payload())
-        .map_err(|e| ApiError::InvalidToken(format!("claims: {e}")))?;
-    if claims.aud != project.id.as_str() {
-        return Err(ApiError::InvalidToken(
-            "token is for another project".into(),
-        ));
-    }
-    if claims.exp <= now {
-        return Err(ApiError::InvalidToken("token expired".into()));
-    }
-    Ok(claims)
+        .map_err(|e| ApiError::InvalidToken(e.to_string()))
 }

@@ -204,7 +204,14 @@ struct LogoutBody {
 
 async fn logout(call: Call<'_>) -> ApiResult<Response> {
     let project = &call.config.project;
-    let claims = bearer(&call.platform.crypto.keys, call.req, project, call.now).await?;
+    let claims = bearer(
+        &call.platform.crypto.keys,
+        call.env,
+        call.req,
+        project,
+        call.now,
+    )
+    .await?;
     let bytes = body::bytes(call.req).await?;
     let b: LogoutBody = if bytes.is_empty() {
         LogoutBody::default()
@@ -226,7 +233,14 @@ async fn logout(call: Call<'_>) -> ApiResult<Response> {
 
 async fn user(call: Call<'_>) -> ApiResult<Response> {
     let project = &call.config.project;
-    let claims = bearer(&call.platform.crypto.keys, call.req, project, call.now).await?;
+    let claims = bearer(
+        &call.platform.crypto.keys,
+        call.env,
+        call.req,
+        project,
+        call.now,
+    )
+    .await?;
     let user = sessions::current_user(&call.platform.db, project, &claims, call.now).await?;
     wire::json_response(&user, 200)
 }
@@ -251,11 +265,16 @@ async fn session_check(call: Call<'_>) -> ApiResult<Response> {
     };
     let sid = match (b.sid, has_bearer) {
         (Some(sid), false) => sid,
-        (None, true) => {
-            bearer(&call.platform.crypto.keys, call.req, project, call.now)
-                .await?
-                .sid
-        }
+        (None, true) => bearer(
+            &call.platform.crypto.keys,
+            call.env,
+            call.req,
+            project,
+            call.now,
+        )
+        .await?
+        .sid
+        .clone(),
         (Some(_), true) => {
             return Err(ApiError::InvalidRequest(
                 "send either a sid or a bearer token, not both".into(),

@@ -9,6 +9,7 @@ use crate::app::sessions::{self, AccessClaims};
 use crate::app::signin::Granted;
 use crate::domain::{Project, SessionOut};
 use crate::error::ApiResult;
+use kith_claims::Verified;
 use std::rc::Rc;
 use worker::{Date, Env, Request};
 
@@ -49,19 +50,23 @@ pub fn issuer(env: &Env, req: &Request) -> ApiResult<String> {
     }
 }
 
-/// The verified claims of the request's `Authorization: Bearer` access token.
+/// The verified claims of the request's `Authorization: Bearer` access token: signed by this
+/// Worker (its issuer), for `project`, live at `now`.
 pub async fn bearer(
     keys: &Keys,
+    env: &Env,
     req: &Request,
     project: &Project,
     now: i64,
-) -> ApiResult<AccessClaims> {
+) -> ApiResult<Verified<AccessClaims>> {
     let authorization = req.headers().get("authorization")?;
+    let issuer = issuer(env, req)?;
     sessions::bearer(
         &keys.public,
         &WebCryptoVerifier,
         authorization.as_deref(),
         project,
+        &issuer,
         now,
     )
     .await

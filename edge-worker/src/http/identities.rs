@@ -14,7 +14,7 @@ use worker::Response;
 /// Links the provider account a sign-in body proves to the bearer's user.
 pub async fn link(call: Call<'_>) -> ApiResult<Response> {
     let keys = &call.platform.crypto.keys;
-    let claims = bearer(keys, call.req, &call.config.project, call.now).await?;
+    let claims = bearer(keys, call.env, call.req, &call.config.project, call.now).await?;
     let (provider, claim) = super::auth::read_claim(call.req, &call.config).await?;
     let project = &call.config.project;
     let user =
@@ -25,7 +25,14 @@ pub async fn link(call: Call<'_>) -> ApiResult<Response> {
 /// Unlinks every identity of `provider` from the bearer's user, never the last.
 pub async fn unlink(call: Call<'_>, provider: &str) -> ApiResult<Response> {
     let project = &call.config.project;
-    let claims = bearer(&call.platform.crypto.keys, call.req, project, call.now).await?;
+    let claims = bearer(
+        &call.platform.crypto.keys,
+        call.env,
+        call.req,
+        project,
+        call.now,
+    )
+    .await?;
     let provider = kith_claims::oauth::percent_decode(provider);
     let user = identities::unlink(&call.platform.db, project, &provider, &claims, call.now).await?;
     wire::json_response(&user, 200)
@@ -34,7 +41,14 @@ pub async fn unlink(call: Call<'_>, provider: &str) -> ApiResult<Response> {
 /// The provider's access token for the bearer's identity, when the provider exposes it.
 pub async fn token(call: Call<'_>, provider: &str) -> ApiResult<Response> {
     let project = &call.config.project;
-    let claims = bearer(&call.platform.crypto.keys, call.req, project, call.now).await?;
+    let claims = bearer(
+        &call.platform.crypto.keys,
+        call.env,
+        call.req,
+        project,
+        call.now,
+    )
+    .await?;
     let provider = kith_claims::oauth::percent_decode(provider);
     let provider = config::enabled_provider(&call.config, &provider)?;
     let reader = Reader::Session {

@@ -326,10 +326,17 @@ fn refresh_and_linking_run_on_the_twins_after_a_native_sign_in() {
     assert_ne!(rotated.refresh_token, first.refresh_token);
     github_routes(&n, 200);
     let who = AccessClaims {
+        iss: "https://kith.example".into(),
+        aud: PID.into(),
         sub: first.user.id.clone(),
         sid: first.session_id.as_str().to_owned(),
-        aud: PID.into(),
+        iat: now(),
         exp: now() + 600,
+        email: None,
+        email_verified: false,
+        roles: vec![],
+        permissions: vec![],
+        amr: vec!["social:github".into()],
     };
     let b = LoginBody {
         code: Some("the-code".into()),
