@@ -7,6 +7,7 @@ import { createHmac } from "node:crypto";
 import { startFixture, opClient, REDIRECT } from "../support/fixture.mjs";
 import { startStandin } from "../support/standins.mjs";
 import { pkcePair } from "../support/pkce.mjs";
+import { scanD1ForSecrets } from "../support/scan.mjs";
 
 const ALICE = "alice@example.com";
 let f, google;
@@ -248,6 +249,8 @@ test("the server-driven flow: the callback hands out the Kith code, and only its
   assert.equal(answer.body.error, "email_verification_required");
   assert.equal(answer.body.email_hint, "a***e@example.com");
   assert.ok(!back.href.includes(answer.body.verification_token), "the token is not in the URL");
+  const stored = await scanD1ForSecrets(f.worker.db, { "verification token": answer.body.verification_token, "Kith code": back.searchParams.get("code") });
+  assert.deepEqual(stored.findings, [], "neither the token nor the Kith code is stored");
   // The Kith code is single use.
   assert.equal((await exchange(back.searchParams.get("code"), pkce.verifier)).body.error, "invalid_grant");
   const session = await verify(pid, answer.body.verification_token, sent);

@@ -13,14 +13,19 @@ pub struct Mailer {
     pub secret_enc: String,
 }
 
-/// `scheme://host[:port]` of `url`: what logs and `Debug` may show of a webhook URL.
-pub fn origin(url: &str) -> &str {
+/// `scheme://host[:port]` of `url`: what logs and `Debug` may show of a webhook URL (no
+/// path, query or userinfo, which may carry a credential).
+pub fn origin(url: &str) -> String {
     let start = url.find("://").map_or(0, |i| i + 3);
     let end = url
         .get(start..)
         .and_then(|rest| rest.find(['/', '?', '#']))
         .map_or(url.len(), |i| start + i);
-    url.get(..end).unwrap_or_default()
+    let authority = url.get(start..end).unwrap_or_default();
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    format!("{}{host}", url.get(..start).unwrap_or_default())
 }
 
 impl fmt::Debug for Mailer {

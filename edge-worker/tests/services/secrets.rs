@@ -83,4 +83,11 @@ fn no_secret_holding_type_prints_its_secret() {
         &["PATH-SECRET", "QUERY-SECRET", CLIENT],
     );
     assert!(printed.contains("https://mail.example"), "{printed}");
+    let with_user = MailTarget {
+        url: "https://USER-SECRET:PW-SECRET@mail.example/hook",
+        secret: &whsec,
+    };
+    let printed = format!("{with_user:?}");
+    assert_redacted("MailTarget", printed.clone(), &["USER-SECRET", "PW-SECRET"]);
+    assert!(printed.contains("https://mail.example"), "{printed}");
 }
