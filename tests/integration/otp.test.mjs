@@ -4,17 +4,21 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { startFixture, opClient } from "../support/fixture.mjs";
+import { startFixture, opClient, REDIRECT } from "../support/fixture.mjs";
+import { startStandin } from "../support/standins.mjs";
+import { pkcePair } from "../support/pkce.mjs";
+import { scanD1ForSecrets } from "../support/scan.mjs";
 
 const ALICE = "alice@example.com";
-let f;
+let f, google;
 
 before(async () => {
   f = await startFixture({ clients: [opClient("kith-es", "ES256")] });
+  google = await startStandin("google");
 });
 
 after(async () => {
-  await f?.close();
+  await Promise.allSettled([f?.close(), google?.close()]);
 });
 
 /** A project whose `oidc:verify` provider has `verify_email` on (`options` add to it). */
@@ -207,4 +211,57 @@ test("an address has at most three live verifications: a fourth sign-in is rate_
   assert.equal(res.body.error, "rate_limited");
   assert.equal(f.outbox.messages(ALICE).length, seen, "no fourth email");
   assert.equal(await f.countIn(pid, "email_verifications"), 3);
+});
+
+test("the server-driven flow: the callback hands out the Kith code, and only its verifier gets the verification_token (never in a URL)", async () => {
+  const pid = await f.createProject();
+  await f.putProviderIn(pid, "google", {
+    client_id: "kith-client", client_secret: "kith-secret", authorization_endpoint: `${google.origin}/auth`,
+    token_endpoint: `${google.origin}/token`, jwks_uri: `${google.origin}/jwks`, options: { verify_email: true },
+  });
+  const now = Math.floor(Date.now() / 1000);
+  /** Start → the provider (an address it does not vouch for) → the callback's redirect. */
+  async function throughTheCallback(sub) {
+    const pkce = pkcePair();
+    const q = new URLSearchParams({ code_challenge: pkce.challenge, code_challenge_method: "S256", state: "s-1", redirect_to: REDIRECT });
+    const started = await (await fetch(`${f.worker.url}/oauth/projects/${pid}/providers/google/start?${q}`)).json();
+    const auth = new URL(started.auth_url);
+    const claims = { iss: "https://accounts.google.com", aud: "kith-client", sub, email: ALICE, email_verified: false, iat: now, exp: now + 600, nonce: auth.searchParams.get("nonce") };
+    const code = google.code({ claims, challenge: auth.searchParams.get("code_challenge"), redirectUri: auth.searchParams.get("redirect_uri") });
+    const res = await fetch(`${auth.searchParams.get("redirect_uri")}?${new URLSearchParams({ code, state: auth.searchParams.get("state") })}`, { redirect: "manual" });
+    assert.equal(res.status, 303);
+    return { back: new URL(res.headers.get("location")), pkce };
+  }
+  const exchange = async (code, code_verifier) => {
+    const res = await fetch(`${f.worker.url}/oauth/token`, {
+      method: "POST", headers: { "content-type": "application/json", "project-id": pid }, body: JSON.stringify({ code, code_verifier }),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  const seen = f.outbox.messages(ALICE).length;
+  const { back, pkce } = await throughTheCallback("g-otp-1");
+  assert.deepEqual([...back.searchParams.keys()].sort(), ["code", "state"], back.href);
+  assert.equal(f.outbox.messages(ALICE).length, seen + 1, "the code went out");
+  const sent = f.outbox.messages(ALICE).at(-1).code;
+  assert.ok(!back.href.includes(sent));
+  const answer = await exchange(back.searchParams.get("code"), pkce.verifier);
+  assert.equal(answer.status, 403, JSON.stringify(answer.body));
+  assert.equal(answer.body.error, "email_verification_required");
+  assert.equal(answer.body.email_hint, "a***e@example.com");
+  assert.ok(!back.href.includes(answer.body.verification_token), "the token is not in the URL");
+  const stored = await scanD1ForSecrets(f.worker.db, { "verification token": answer.body.verification_token, "Kith code": back.searchParams.get("code") });
+  assert.deepEqual(stored.findings, [], "neither the token nor the Kith code is stored");
+  // The Kith code is single use.
+  assert.equal((await exchange(back.searchParams.get("code"), pkce.verifier)).body.error, "invalid_grant");
+  const session = await verify(pid, answer.body.verification_token, sent);
+  assert.equal(session.status, 200, JSON.stringify(session.body));
+  assert.equal(session.body.user.email, ALICE);
+  assert.equal(session.body.user.email_verified, true);
+  // Without the verifier, a callback URL yields no token (and the code is spent).
+  const other = await throughTheCallback("g-otp-2");
+  const stolen = await exchange(other.back.searchParams.get("code"), pkcePair().verifier);
+  assert.equal(stolen.status, 400);
+  assert.equal(stolen.body.error, "invalid_grant");
+  assert.equal(stolen.body.verification_token, undefined);
+  assert.equal((await exchange(other.back.searchParams.get("code"), other.pkce.verifier)).body.error, "invalid_grant");
 });

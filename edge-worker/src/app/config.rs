@@ -21,8 +21,8 @@ pub enum Limited {
     /// The public read of the providers list (it writes nothing, but is unauthenticated):
     /// the refresh budget, under its own counter.
     Read,
-    /// `POST /api/auth/session/check`, which app backends call per sensitive request: the
-    /// refresh budget, under its own counter.
+    /// `POST /api/auth/session/check`, which app backends call per sensitive request: its
+    /// own budget (`check_per_minute`), since one backend's IP asks for all its users.
     Check,
 }
 
@@ -72,7 +72,8 @@ pub fn check_rate(config: &Config, limited: Option<Limited>) -> ApiResult<()> {
     let settings = &config.project.settings;
     let limit = match limited {
         Some(Limited::SignIn | Limited::Flow | Limited::Verify) => settings.sign_in_per_minute,
-        Some(Limited::Refresh | Limited::Read | Limited::Check) => settings.refresh_per_minute,
+        Some(Limited::Refresh | Limited::Read) => settings.refresh_per_minute,
+        Some(Limited::Check) => settings.check_per_minute,
         None => return Ok(()),
     };
     match config.rate_count {

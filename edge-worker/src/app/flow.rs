@@ -8,13 +8,15 @@
 //!   then hands out a one-time Kith code (single use, 60 s) with the caller's state — never
 //!   tokens in a URL, which a custom-scheme handler or a log could read.
 //! - `exchange` (`POST /oauth/token`) turns the Kith code and the matching `code_verifier`
-//!   into the session. A callback URL started by someone else is worthless without the
+//!   into the session (or, when the sign-in must verify its email, into the verification's
+//!   token: `email_verification_required`, never in a URL). A callback URL started by someone else is worthless without the
 //!   verifier only its starter holds: that is what stops login CSRF and code injection.
 
 use super::derive::{derive, same};
 use super::ports::{random, Crypto, Platform};
 use super::prove::{Claim, Form};
 use super::signin::{self, Fresh, Granted};
+use crate::adapters::sql::flow::LeadsTo;
 use crate::adapters::sql::{flow as sql, sessions};
 use crate::app::config::{self, RateKey};
 use crate::domain::{Project, ProjectId, RefreshToken, SessionId};
@@ -184,6 +186,12 @@ fn refresh_token_of<C: Crypto>(crypto: &C, code: &str) -> RefreshToken {
     RefreshToken::new(derive(crypto.flow_key(), "kith flow refresh", code))
 }
 
+/// The email verification's token, derived from the Kith code (never stored): the exchange
+/// hands it to the holder of the code and its verifier, never a URL.
+fn verification_token_of<C: Crypto>(crypto: &C, code: &str) -> String {
+    derive(crypto.flow_key(), "kith flow verification", code)
+}
+
 /// A callback's flow: the project as loaded, the Worker's state, the caller's challenge.
 struct Bound<'a> {
     config: &'a crate::domain::project::Config,
@@ -222,24 +230,44 @@ async fn finish<P: Platform>(
     let kith_code = b64::encode(random::<32, _>(p.crypto())?);
     let fresh = Fresh {
         refresh_token: refresh_token_of(p.crypto(), &kith_code),
+        verification_id: verification_token_of(p.crypto(), &kith_code),
         ..Fresh::draw(p.crypto())?
     };
-    let granted = signin::sign_in_with(p, &config.project, provider, claim, &fresh, now).await?;
-    let record = sql::FlowCode {
-        code_hash: &hash_hex(&kith_code),
-        project_id: route.project_id.as_str(),
-        session_id: granted.session_id.as_str(),
-        user_id: &granted.user.id,
-        code_challenge: bound.code_challenge,
-        amr: &granted.amr,
-        expires_at: now + CODE_TTL_SECS,
-    };
-    sql::create_code(p.db(), &record).await?;
+    let (code_hash, pid) = (hash_hex(&kith_code), route.project_id.as_str());
+    let expires_at = now + CODE_TTL_SECS;
+    match signin::sign_in_with(p, &config.project, provider, claim, &fresh, now).await {
+        Ok(granted) => {
+            let record = sql::FlowCode {
+                code_hash: &code_hash,
+                project_id: pid,
+                session_id: granted.session_id.as_str(),
+                user_id: &granted.user.id,
+                code_challenge: bound.code_challenge,
+                amr: &granted.amr,
+                expires_at,
+            };
+            sql::create_code(p.db(), &record).await?;
+        }
+        // The code went out: the Kith code leads to the verification (its token derived from
+        // the Kith code), for the holder of the verifier only.
+        Err(ApiError::EmailVerificationRequired { email_hint, .. }) => {
+            let record = sql::VerificationCode {
+                code_hash: &code_hash,
+                project_id: pid,
+                code_challenge: bound.code_challenge,
+                email_hint: &email_hint,
+                expires_at,
+            };
+            sql::create_verification_code(p.db(), &record).await?;
+        }
+        Err(e) => return Err(e),
+    }
     Ok(kith_code)
 }
 
 /// `POST /oauth/token {code, code_verifier}`: the session of a Kith code, for the holder of
-/// its verifier only. Any presentation spends the code.
+/// its verifier only; for a sign-in that must verify its email, `email_verification_required`
+/// with the verification's token and masked address. Any presentation spends the code.
 pub async fn exchange<P: Platform>(
     p: &P,
     project: &Project,
@@ -261,13 +289,26 @@ pub async fn exchange<P: Platform>(
     ) {
         return Err(ApiError::InvalidGrant);
     }
-    let user = sessions::session_user(p.db(), pid, &redeemed.session_id, &redeemed.user_id, now)
+    let (session_id, user_id, amr) = match redeemed.leads_to {
+        LeadsTo::Session {
+            session_id,
+            user_id,
+            amr,
+        } => (session_id, user_id, amr),
+        LeadsTo::Verification { email_hint } => {
+            return Err(ApiError::EmailVerificationRequired {
+                token: verification_token_of(p.crypto(), code),
+                email_hint,
+            })
+        }
+    };
+    let user = sessions::session_user(p.db(), pid, &session_id, &user_id, now)
         .await?
         .ok_or(ApiError::InvalidGrant)?;
     Ok(Granted {
         user,
-        session_id: SessionId::new(redeemed.session_id),
+        session_id: SessionId::new(session_id),
         refresh_token: refresh_token_of(p.crypto(), code),
-        amr: redeemed.amr,
+        amr,
     })
 }

@@ -1,8 +1,9 @@
 //! The Worker's master secrets and the keys derived from them, one per purpose.
 //!
 //! `SECRETS_KEY` holds one or more 32-byte keys (base64url, comma-separated): the first
-//! seals, every one opens, so a key rotates by putting a new one first, re-sealing
-//! (`POST /admin/projects/{pid}/reseal`, or on read), then removing the old one. Each purpose
+//! seals, every one opens, so a key rotates by putting a new one first, letting values be
+//! re-sealed as they are read (a client secret at its next use, a provider token at its next
+//! read), then removing the old one. Each purpose
 //! gets its own key by HKDF-SHA256 (RFC 5869) with a distinct `info`, so a key used for one
 //! job (sealing) is never the key of another (refresh successors, the flow's derived values).
 //!

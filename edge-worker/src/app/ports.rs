@@ -81,10 +81,19 @@ pub trait Crypto: SignatureVerifier {
 }
 
 /// Where a project's verification codes go: its webhook and the opened signing secret.
-#[derive(Debug)]
+/// Its `Debug` shows the URL's origin only (the path or query may carry a credential).
 pub struct MailTarget<'a> {
     pub url: &'a str,
     pub secret: &'a Secret,
+}
+
+impl std::fmt::Debug for MailTarget<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailTarget")
+            .field("url", &crate::domain::mailer::origin(self.url))
+            .field("secret", self.secret)
+            .finish()
+    }
 }
 
 /// A verification code on its way to an address (the webhook's JSON body).

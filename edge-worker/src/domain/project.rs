@@ -44,6 +44,9 @@ pub struct ProjectSettings {
     pub session_ttl_secs: i64,
     /// How long a rotated refresh token still returns its successor (racing tabs), seconds.
     pub refresh_grace_secs: i64,
+    /// Session checks per client IP per minute (`POST /api/auth/session/check`). An app
+    /// backend is one IP calling for all its users, so its budget is its own and larger.
+    pub check_per_minute: i64,
 }
 
 impl Default for ProjectSettings {
@@ -54,6 +57,7 @@ impl Default for ProjectSettings {
             access_token_ttl_secs: 3600,
             session_ttl_secs: 30 * 24 * 3600,
             refresh_grace_secs: 30,
+            check_per_minute: 6000,
         }
     }
 }
@@ -63,6 +67,7 @@ impl ProjectSettings {
     pub fn validate(&self) -> Result<(), &'static str> {
         if !(1..=100_000).contains(&self.sign_in_per_minute)
             || !(1..=100_000).contains(&self.refresh_per_minute)
+            || !(1..=100_000).contains(&self.check_per_minute)
         {
             return Err("rate limits must be 1-100000 per minute");
         }

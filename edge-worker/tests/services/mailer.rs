@@ -61,7 +61,7 @@ fn the_webhook_posts_the_message_signed_with_the_projects_secret() {
         url: HOOK,
         secret: &secret,
     };
-    let request = signed_request(&target, &message(&code), now());
+    let request = signed_request(&target, &message(&code), now()).unwrap();
     assert_eq!((request.method, request.url.as_str()), ("POST", HOOK));
     let body: Value = serde_json::from_str(&request.body).unwrap();
     assert_eq!(

@@ -17,6 +17,7 @@ mod linking;
 mod mailer;
 mod native;
 mod otp;
+mod otp_caps;
 mod plans;
 mod projects;
 mod reasons;

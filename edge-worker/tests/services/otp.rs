@@ -21,7 +21,7 @@ pub const HOOK: &str = "https://mail.example/hook";
 const ALICE: &str = "alice@example.com";
 
 /// The native world with a mailer and `oidc:dev` set to `options`.
-fn otp_world(options: ProviderOptions) -> Native {
+pub fn otp_world(options: ProviderOptions) -> Native {
     let mut n = native();
     let aad = Mailer::secret_aad(PID);
     let sealed = block_on(
@@ -38,7 +38,7 @@ fn otp_world(options: ProviderOptions) -> Native {
     n
 }
 
-fn verify_on() -> ProviderOptions {
+pub fn verify_on() -> ProviderOptions {
     ProviderOptions {
         verify_email: true,
         ..ProviderOptions::default()
@@ -46,7 +46,7 @@ fn verify_on() -> ProviderOptions {
 }
 
 /// A sign-in with an id_token whose email the provider does not vouch for.
-fn unvouched(n: &Native, sub: &str) -> Result<Granted, ApiError> {
+pub fn unvouched(n: &Native, sub: &str) -> Result<Granted, ApiError> {
     let nonce = format!("n-{sub}-{}", n.p.mailer.sent().len());
     let claims = json!({"iss": OP, "aud": "app", "sub": sub, "iat": now(), "exp": now() + 600,
         "nonce": nonce, "email": ALICE, "email_verified": false});
@@ -60,7 +60,7 @@ fn unvouched(n: &Native, sub: &str) -> Result<Granted, ApiError> {
 }
 
 /// The token of a sign-in that had to verify its email.
-fn challenged(n: &Native, sub: &str) -> String {
+pub fn challenged(n: &Native, sub: &str) -> String {
     match unvouched(n, sub) {
         Err(ApiError::EmailVerificationRequired { token, email_hint }) => {
             assert_eq!(email_hint, "a***e@example.com");
@@ -78,7 +78,7 @@ fn config(n: &Native, providers: Vec<Provider>) -> Config {
     }
 }
 
-fn verify_at(n: &Native, token: &str, code: &str, at: i64) -> Result<Granted, ApiError> {
+pub fn verify_at(n: &Native, token: &str, code: &str, at: i64) -> Result<Granted, ApiError> {
     let fresh = Fresh::draw(&n.p.crypto).unwrap();
     let c = config(n, vec![n.oidc.clone()]);
     block_on(otp::verify(&n.p, &c, token, &Secret::new(code), &fresh, at))
@@ -88,7 +88,7 @@ fn verify(n: &Native, token: &str, code: &str) -> Result<Granted, ApiError> {
     verify_at(n, token, code, now() + 1)
 }
 
-fn resend(n: &Native, token: &str, at: i64) -> Result<(), ApiError> {
+pub fn resend(n: &Native, token: &str, at: i64) -> Result<(), ApiError> {
     block_on(otp::resend(&n.p, &n.project, token, at))
 }
 
@@ -101,12 +101,12 @@ fn vouched_owner(n: &Native) -> Granted {
     granted
 }
 
-fn code(n: &Native) -> String {
+pub fn code(n: &Native) -> String {
     n.p.mailer.last_code(ALICE).expect("a code was sent")
 }
 
 /// A six-digit code other than `right`.
-fn wrong(right: &str) -> String {
+pub fn wrong(right: &str) -> String {
     let n: u32 = right.parse().unwrap();
     format!("{:06}", (n + 1) % 1_000_000)
 }

@@ -178,8 +178,11 @@ fn the_code_form_accepts_the_workers_own_relay_for_apple_only() {
     assert_eq!(foreign.err().map(|e| e.code()), Some(Code::InvalidRequest));
 }
 
+/// The SQLite twin runs each batch whole, so the two links here run one after the other:
+/// this checks that the second link of an account already linked is refused. The real race
+/// (two concurrent requests on D1) is in `tests/integration/relay.test.mjs`.
 #[test]
-fn two_links_of_one_account_to_two_users_race_one_wins_one_is_refused() {
+fn a_second_link_of_an_account_linked_to_another_user_is_refused_and_one_identity_is_kept() {
     let w = world();
     let google = provider("google", open());
     let a = w.sign_in(&google, "g-a", None, false).unwrap();

@@ -234,3 +234,29 @@ fn session_check_refuses_an_empty_or_overlong_sid() {
         assert!(matches!(got, Err(ApiError::InvalidRequest(_))), "{sid}");
     }
 }
+
+#[test]
+fn session_checks_spend_their_own_larger_budget_not_the_refresh_one() {
+    use kith_worker::app::config::{check_rate, Limited};
+    let w = world();
+    let mut config = block_on(load(&w.db, PID, None)).unwrap();
+    let settings = config.project.settings;
+    assert!(settings.check_per_minute > settings.refresh_per_minute);
+    // A backend past the refresh budget is still within its checks.
+    config.rate_count = Some(settings.refresh_per_minute + 1);
+    assert!(check_rate(&config, Some(Limited::Check)).is_ok());
+    assert!(matches!(
+        check_rate(&config, Some(Limited::Refresh)),
+        Err(ApiError::RateLimited)
+    ));
+    config.rate_count = Some(settings.check_per_minute + 1);
+    assert!(matches!(
+        check_rate(&config, Some(Limited::Check)),
+        Err(ApiError::RateLimited)
+    ));
+    let zero = ProjectSettings {
+        check_per_minute: 0,
+        ..settings
+    };
+    assert!(zero.validate().is_err());
+}

@@ -1,5 +1,7 @@
 //! The server-driven flow's started sign-ins (single use, 10 minutes) and its one-time
-//! Kith codes (single use, 60 seconds), both stored as hashes.
+//! Kith codes (single use, 60 seconds), all stored as hashes. A Kith code leads to a session
+//! (`flow_codes`) or, when the sign-in must verify its email first, to that verification
+//! (`flow_verifications`).
 
 use super::query;
 use crate::app::store::{int, stmt, text, Db, StoreError};
@@ -98,35 +100,99 @@ pub async fn create_code<D: Db>(db: &D, c: &FlowCode<'_>) -> Result<(), StoreErr
     Ok(())
 }
 
-/// A Kith code taken for its exchange.
-pub struct Redeemed {
-    pub session_id: String,
-    pub user_id: String,
-    pub code_challenge: String,
-    pub amr: String,
+/// A Kith code for a sign-in that must verify its email first.
+pub struct VerificationCode<'a> {
+    pub code_hash: &'a str,
+    pub project_id: &'a str,
+    pub code_challenge: &'a str,
+    /// The masked address the code went to.
+    pub email_hint: &'a str,
+    pub expires_at: i64,
 }
 
-/// Takes (deletes) a Kith code of `pid` that has not expired: any presentation spends it,
-/// so a wrong verifier cannot be retried.
+/// Records a Kith code that leads to an email verification.
+pub async fn create_verification_code<D: Db>(
+    db: &D,
+    c: &VerificationCode<'_>,
+) -> Result<(), StoreError> {
+    db.batch(vec![
+        stmt(
+            "DELETE FROM flow_verifications WHERE expires_at < ?1",
+            [(c.expires_at - 3600).into()],
+        ),
+        stmt(
+            "INSERT INTO flow_verifications (code_hash, project_id, code_challenge, email_hint, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            [
+                c.code_hash.into(), c.project_id.into(), c.code_challenge.into(),
+                c.email_hint.into(), c.expires_at.into(),
+            ],
+        ),
+    ])
+    .await?;
+    Ok(())
+}
+
+/// A Kith code taken for its exchange.
+pub struct Redeemed {
+    pub code_challenge: String,
+    pub leads_to: LeadsTo,
+}
+
+/// What a Kith code stands for.
+pub enum LeadsTo {
+    Session {
+        session_id: String,
+        user_id: String,
+        amr: String,
+    },
+    /// An email verification: the code went to `email_hint`.
+    Verification { email_hint: String },
+}
+
+/// Takes (deletes) a Kith code of `pid` that has not expired, of either kind: any
+/// presentation spends it, so a wrong verifier cannot be retried.
 pub async fn take_code<D: Db>(
     db: &D,
     code_hash: &str,
     pid: &str,
     now: i64,
 ) -> Result<Option<Redeemed>, StoreError> {
-    let sql = "DELETE FROM flow_codes WHERE code_hash = ?1 AND project_id = ?2 \
-               RETURNING session_id, user_id, code_challenge, amr, expires_at";
-    let rows = query(db, sql, [code_hash.into(), pid.into()]).await?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .filter(|r| int(r, "expires_at").is_some_and(|e| e > now))
-        .and_then(|r| {
+    let mut results = db
+        .batch(vec![
+            stmt(
+                "DELETE FROM flow_codes WHERE code_hash = ?1 AND project_id = ?2 \
+                 RETURNING session_id, user_id, code_challenge, amr, expires_at",
+                [code_hash.into(), pid.into()],
+            ),
+            stmt(
+                "DELETE FROM flow_verifications WHERE code_hash = ?1 AND project_id = ?2 \
+                 RETURNING code_challenge, email_hint, expires_at",
+                [code_hash.into(), pid.into()],
+            ),
+        ])
+        .await?;
+    let verification = results.pop().unwrap_or_default().into_iter().next();
+    let session = results.pop().unwrap_or_default().into_iter().next();
+    let live = |r: &crate::app::store::Row| int(r, "expires_at").is_some_and(|e| e > now);
+    if let Some(r) = session {
+        return Ok(Some(r).filter(live).and_then(|r| {
             Some(Redeemed {
-                session_id: text(&r, "session_id")?,
-                user_id: text(&r, "user_id")?,
                 code_challenge: text(&r, "code_challenge")?,
-                amr: text(&r, "amr")?,
+                leads_to: LeadsTo::Session {
+                    session_id: text(&r, "session_id")?,
+                    user_id: text(&r, "user_id")?,
+                    amr: text(&r, "amr")?,
+                },
             })
-        }))
+        }));
+    }
+    Ok(verification.filter(live).and_then(|r| {
+        Some(Redeemed {
+            code_challenge: text(&r, "code_challenge")?,
+            leads_to: LeadsTo::Verification {
+                email_hint: text(&r, "email_hint")?,
+            },
+        })
+    }))
 }

@@ -25,21 +25,53 @@ pub struct Pending<'a> {
 const LIVE_FOR_ADDRESS: &str =
     "SELECT count(*) FROM email_verifications WHERE project_id = ?1 AND email = ?2 AND expires_at > ?3";
 
-/// Whether the address already has `max_live` verifications alive.
-pub async fn address_busy<D: Db>(
+/// How long wrong codes count against an address (dead rows are kept that long: `prune`).
+pub const TRIES_WINDOW_SECS: i64 = 24 * 3600;
+
+/// Tries at the codes of address `{email}` in project `{pid}` over the rows created since
+/// `{since}` (the redeemed rows are deleted, so these are the wrong ones).
+fn tries_for_address(pid: &str, email: &str, since: &str) -> String {
+    format!(
+        "SELECT coalesce(sum(attempts), 0) FROM email_verifications \
+         WHERE project_id = {pid} AND email = {email} AND created_at > {since}"
+    )
+}
+
+/// Why an address may not get a new verification.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Address {
+    Free,
+    /// `max_live` verifications are alive.
+    Busy,
+    /// `max_tries` wrong codes in [`TRIES_WINDOW_SECS`].
+    Guessed,
+}
+
+/// Whether the address may get a new verification.
+pub async fn address_state<D: Db>(
     db: &D,
     pid: &str,
     email: &str,
     now: i64,
-    max_live: i64,
-) -> Result<bool, StoreError> {
+    (max_live, max_tries): (i64, i64),
+) -> Result<Address, StoreError> {
+    let tries = tries_for_address("?1", "?2", "?4");
+    let sql = format!("SELECT ({LIVE_FOR_ADDRESS}) AS live, ({tries}) AS tries");
+    let since = now - TRIES_WINDOW_SECS;
     let rows = super::query(
         db,
-        LIVE_FOR_ADDRESS.replace("count(*)", "count(*) AS n"),
-        [pid.into(), email.into(), now.into()],
+        sql,
+        [pid.into(), email.into(), now.into(), since.into()],
     )
     .await?;
-    Ok(rows.first().and_then(|r| int(r, "n")).unwrap_or_default() >= max_live)
+    let of = |k: &str| rows.first().and_then(|r| int(r, k)).unwrap_or_default();
+    Ok(if of("tries") >= max_tries {
+        Address::Guessed
+    } else if of("live") >= max_live {
+        Address::Busy
+    } else {
+        Address::Free
+    })
 }
 
 /// Records a pending verification unless its address already has `max_live` alive (then
@@ -108,25 +140,43 @@ pub enum Tried {
     Expired,
     /// `max_attempts` tries were already made.
     Dead,
+    /// The address had `max_tries` wrong codes in [`TRIES_WINDOW_SECS`] (over all its
+    /// verifications).
+    Guessed,
+}
+
+/// The limits a try is counted under.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Tries per verification.
+    pub max_attempts: i64,
+    /// Tries per address in [`TRIES_WINDOW_SECS`].
+    pub max_tries: i64,
 }
 
 /// Counts one try of verification `id`, atomically and before any comparison: concurrent
-/// guesses cannot exceed `max_attempts` between them.
+/// guesses cannot exceed `max_attempts` per verification, nor `max_tries` per address.
 pub async fn attempt<D: Db>(
     db: &D,
     id: &str,
     pid: &str,
     now: i64,
-    max_attempts: i64,
+    limits: Limits,
 ) -> Result<Tried, StoreError> {
+    let email = "(SELECT email FROM email_verifications WHERE id = ?1)";
+    let tries = tries_for_address("?2", email, "?5");
+    let since = now - TRIES_WINDOW_SECS;
     let mut results = db
         .batch(vec![
             stmt(
                 format!(
                     "UPDATE email_verifications SET attempts = attempts + 1 WHERE id = ?1 AND project_id = ?2 \
-                     AND redeemed_by IS NULL AND expires_at > ?3 AND attempts < ?4 RETURNING {COLUMNS}"
+                     AND redeemed_by IS NULL AND expires_at > ?3 AND attempts < ?4 AND ({tries}) < ?6 RETURNING {COLUMNS}"
                 ),
-                [id.into(), pid.into(), now.into(), max_attempts.into()],
+                [
+                    id.into(), pid.into(), now.into(), limits.max_attempts.into(), since.into(),
+                    limits.max_tries.into(),
+                ],
             ),
             stmt(
                 format!("SELECT {COLUMNS} FROM email_verifications WHERE id = ?1 AND project_id = ?2 AND redeemed_by IS NULL"),
@@ -139,10 +189,16 @@ pub async fn attempt<D: Db>(
     if let Some(row) = counted.first() {
         return Ok(Tried::Counted(pending_from(row)));
     }
-    Ok(match found.first().map(pending_from) {
-        None => Tried::Unknown,
-        Some(r) if r.attempts >= max_attempts => Tried::Dead,
-        Some(_) => Tried::Expired,
+    let Some(row) = found.first() else {
+        return Ok(Tried::Unknown);
+    };
+    let r = pending_from(row);
+    Ok(if r.attempts >= limits.max_attempts {
+        Tried::Dead
+    } else if r.expires_at <= now {
+        Tried::Expired
+    } else {
+        Tried::Guessed
     })
 }
 
@@ -157,21 +213,36 @@ pub async fn find<D: Db>(db: &D, id: &str, pid: &str) -> Result<Option<PendingRo
     Ok(rows.first().map(pending_from))
 }
 
-/// Replaces the code of `id` (a resend) if it still is `old_hash`: the old code stops
-/// working; the tries made so far still count (they are per verification). False when a concurrent resend or redemption won.
-pub async fn replace_code<D: Db>(
-    db: &D,
-    id: &str,
-    old_hash: &str,
-    new_hash: &str,
-    now: i64,
-    expires_at: i64,
-) -> Result<bool, StoreError> {
+/// A resend's new code for verification `id`.
+pub struct Replace<'a> {
+    pub id: &'a str,
+    /// The code the resend read: the row must still hold it.
+    pub old_hash: &'a str,
+    pub new_hash: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+    /// Tries that kill a verification (`app::otp::MAX_ATTEMPTS`).
+    pub max_attempts: i64,
+}
+
+/// Replaces the code of `r.id` (a resend) if it still is `r.old_hash` and the verification
+/// is still alive (fewer than `max_attempts` tries, not expired): the old code stops
+/// working; the tries made so far still count (they are per verification). False when a
+/// concurrent resend, redemption or last wrong guess won.
+pub async fn replace_code<D: Db>(db: &D, r: &Replace<'_>) -> Result<bool, StoreError> {
     let rows = super::query(
         db,
         "UPDATE email_verifications SET code_hash = ?3, sent_at = ?4, expires_at = ?5, \
-         resends = resends + 1 WHERE id = ?1 AND code_hash = ?2 AND redeemed_by IS NULL RETURNING id",
-        [id.into(), old_hash.into(), new_hash.into(), now.into(), expires_at.into()],
+         resends = resends + 1 WHERE id = ?1 AND code_hash = ?2 AND redeemed_by IS NULL \
+         AND attempts < ?6 AND expires_at > ?4 RETURNING id",
+        [
+            r.id.into(),
+            r.old_hash.into(),
+            r.new_hash.into(),
+            r.now.into(),
+            r.expires_at.into(),
+            r.max_attempts.into(),
+        ],
     )
     .await?;
     Ok(!rows.is_empty())

@@ -3,7 +3,8 @@
 //! [`BATCH_ROWS`] rows per run (a backlog drains over a few runs) and walks an index.
 //!
 //! Kept: rotated refresh tokens of a live session (a reused one must still revoke its family),
-//! and a revoked or expired session for [`SESSION_KEEP_SECS`] (admin and support can see it);
+//! a dead email verification for a day (its wrong codes count against its address,
+//! `app::otp::MAX_TRIES_PER_DAY`), and a revoked or expired session for [`SESSION_KEEP_SECS`] (admin and support can see it);
 //! then the session goes, and its refresh tokens and codes with it (`ON DELETE CASCADE`).
 
 use crate::app::store::{stmt, Db, Row, StoreError};
@@ -17,8 +18,10 @@ pub const SESSION_KEEP_SECS: i64 = 24 * 3600;
 pub const PRUNES: &[(&str, &str)] = &[
     ("oauth_states", "expires_at < ?1"),
     ("flow_codes", "expires_at < ?1"),
+    ("flow_verifications", "expires_at < ?1"),
     ("used_tokens", "expires_at < ?1"),
-    ("email_verifications", "expires_at < ?1"),
+    // Kept a day after expiry: their wrong codes count against the address (`app::otp`).
+    ("email_verifications", "expires_at < ?1 - 86400"),
     ("rate_limits", "window_start < ?1 - 3600"),
     ("sessions", "expires_at < ?1 - 86400"),
     ("sessions", "revoked_at < ?1 - 86400"),

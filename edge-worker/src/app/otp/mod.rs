@@ -5,19 +5,25 @@
 //!
 //! Against guessing: a code lives [`CODE_TTL_SECS`]; each try is counted before the
 //! comparison and [`MAX_ATTEMPTS`] wrong ones kill the verification (a resend does not give
-//! more); resends wait [`RESEND_COOLDOWN_SECS`] and stop after [`MAX_RESENDS`]; an address
-//! has at most [`MAX_LIVE_PER_ADDRESS`] live verifications, so someone signing in again
-//! and again with an account that claims a victim's address gets at most
-//! `MAX_LIVE_PER_ADDRESS * MAX_ATTEMPTS` guesses per [`CODE_TTL_SECS`] (and the victim at
-//! most as many emails); the routes are rate-limited per IP. Storage keeps a keyed hash of the code, never the code, and the SHA-256 of the
-//! token, never the token. Nothing is recorded until the mailer took the message.
+//! more); resends wait [`RESEND_COOLDOWN_SECS`] and stop after [`MAX_RESENDS`] (each one
+//! moves the expiry to [`CODE_TTL_SECS`] after it); an address has at most
+//! [`MAX_LIVE_PER_ADDRESS`] live verifications, and after [`MAX_TRIES_PER_DAY`] wrong codes
+//! in 24 hours (summed over its verifications, dead ones kept that long) it gets no new
+//! verification and no try until the window passes: someone signing in again and again with
+//! an account that claims a victim's address gets at most `MAX_TRIES_PER_DAY` guesses at a
+//! million codes a day. Emails: at most `1 + MAX_RESENDS` per verification. The routes are
+//! rate-limited per IP. Storage keeps a keyed hash of the code, never the code, and the
+//! SHA-256 of the token, never the token. Nothing is recorded until the mailer took the
+//! message.
 
 pub mod code;
 pub mod webhook;
 
 use super::ports::{CodeMessage, Crypto, MailTarget, Mailer, Platform};
 use super::signin::{Fresh, Granted};
-use crate::adapters::sql::otp::{self as sql, Pending, PendingRow, Redeem, Redeemed, Tried};
+use crate::adapters::sql::otp::{
+    self as sql, Address, Limits, Pending, PendingRow, Redeem, Redeemed, Tried,
+};
 use crate::domain::project::Config;
 use crate::domain::{Project, ProvenIdentity, Provider, Secret};
 use crate::error::{ApiError, ApiResult};
@@ -33,6 +39,14 @@ pub const RESEND_COOLDOWN_SECS: i64 = 60;
 pub const MAX_RESENDS: i64 = 3;
 /// Live verifications per address and project.
 pub const MAX_LIVE_PER_ADDRESS: i64 = 3;
+/// Wrong codes per address and project in [`sql::TRIES_WINDOW_SECS`] (24 hours), over all
+/// its verifications: then no new verification and no try until the window passes.
+pub const MAX_TRIES_PER_DAY: i64 = 20;
+
+const LIMITS: Limits = Limits {
+    max_attempts: MAX_ATTEMPTS,
+    max_tries: MAX_TRIES_PER_DAY,
+};
 
 /// A sign-in that must prove its email first.
 pub struct Challenge<'a> {
@@ -93,7 +107,8 @@ pub async fn challenge<P: Platform>(
     let id = code::row_id(token);
     let expires_at = now + CODE_TTL_SECS;
     let pid = c.project.id.as_str();
-    if sql::address_busy(p.db(), pid, email, now, MAX_LIVE_PER_ADDRESS).await? {
+    let caps = (MAX_LIVE_PER_ADDRESS, MAX_TRIES_PER_DAY);
+    if sql::address_state(p.db(), pid, email, now, caps).await? != Address::Free {
         return Err(ApiError::RateLimited);
     }
     send(
@@ -150,11 +165,12 @@ pub async fn verify<P: Platform>(
     let id = row_of(token)?;
     let project = &config.project;
     let pid = project.id.as_str();
-    let row = match sql::attempt(p.db(), &id, pid, now, MAX_ATTEMPTS).await? {
+    let row = match sql::attempt(p.db(), &id, pid, now, LIMITS).await? {
         Tried::Counted(row) => row,
         Tried::Unknown => return Err(ApiError::VerificationNotFound),
         Tried::Expired => return Err(ApiError::VerificationExpired),
         Tried::Dead => return Err(ApiError::TooManyAttempts),
+        Tried::Guessed => return Err(ApiError::RateLimited),
     };
     if !code::matches(p.crypto().otp_key(), &id, given, &row.code_hash) {
         return Err(ApiError::InvalidCode);
@@ -221,9 +237,18 @@ pub async fn resend<P: Platform>(p: &P, project: &Project, token: &str, now: i64
     let expires_at = now + CODE_TTL_SECS;
     send(p, project, &row.email, &fresh_code, expires_at, now).await?;
     let new_hash = code::keyed_hash(p.crypto().otp_key(), &id, &fresh_code);
-    match sql::replace_code(p.db(), &id, &row.code_hash, &new_hash, now, expires_at).await? {
+    let r = sql::Replace {
+        id: &id,
+        old_hash: &row.code_hash,
+        new_hash: &new_hash,
+        now,
+        expires_at,
+        max_attempts: MAX_ATTEMPTS,
+    };
+    match sql::replace_code(p.db(), &r).await? {
         true => Ok(()),
-        // A concurrent resend (or redemption) won: the code just sent is not the live one.
+        // A concurrent resend, redemption or last wrong guess won: the code just sent is
+        // not a live one.
         false => Err(ApiError::RateLimited),
     }
 }

@@ -5,6 +5,7 @@
 //! webhook signatures do.
 
 use crate::app::ports::{CodeMessage, Http, MailTarget, Mailer};
+use crate::domain::mailer::origin;
 use crate::error::{ApiError, ApiResult};
 use hmac::{Hmac, Mac};
 use kith_claims::oauth::HttpRequest;
@@ -16,32 +17,23 @@ pub const SIGNATURE_HEADER: &str = "kith-signature";
 /// The webhook mailer over an HTTP client.
 pub struct Webhook<H>(pub H);
 
-/// `t=<now>,v1=<hex HMAC-SHA256(secret, "<now>.<body>")>`.
-pub fn signature(secret: &[u8], now: i64, body: &str) -> String {
-    // HMAC accepts keys of any length: `new_from_slice` cannot fail for it.
-    let hex = match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(mut mac) => {
-            mac.update(format!("{now}.").as_bytes());
-            mac.update(body.as_bytes());
-            kith_claims::hex::encode(mac.finalize().into_bytes())
-        }
-        Err(_) => String::new(),
-    };
-    format!("t={now},v1={hex}")
-}
-
-/// `scheme://host[:port]` of `url`.
-fn origin(url: &str) -> &str {
-    let start = url.find("://").map_or(0, |i| i + 3);
-    let end = url
-        .get(start..)
-        .and_then(|rest| rest.find(['/', '?', '#']))
-        .map_or(url.len(), |i| start + i);
-    url.get(..end).unwrap_or_default()
+/// `t=<now>,v1=<hex HMAC-SHA256(secret, "<now>.<body>")>`. A key HMAC refuses is an
+/// internal error, never an unsigned post.
+pub fn signature(secret: &[u8], now: i64, body: &str) -> ApiResult<String> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
+        .map_err(|_| ApiError::Internal("the mailer secret is no HMAC key".into()))?;
+    mac.update(format!("{now}.").as_bytes());
+    mac.update(body.as_bytes());
+    let hex = kith_claims::hex::encode(mac.finalize().into_bytes());
+    Ok(format!("t={now},v1={hex}"))
 }
 
 /// The signed POST of one message.
-pub fn signed_request(target: &MailTarget<'_>, m: &CodeMessage<'_>, now: i64) -> HttpRequest {
+pub fn signed_request(
+    target: &MailTarget<'_>,
+    m: &CodeMessage<'_>,
+    now: i64,
+) -> ApiResult<HttpRequest> {
     let body = serde_json::json!({
         "to": m.to,
         "code": m.code.expose(),
@@ -49,18 +41,16 @@ pub fn signed_request(target: &MailTarget<'_>, m: &CodeMessage<'_>, now: i64) ->
         "project_id": m.project_id,
     })
     .to_string();
-    HttpRequest {
+    let signed = signature(target.secret.expose().as_bytes(), now, &body)?;
+    Ok(HttpRequest {
         method: "POST",
         url: target.url.to_owned(),
         headers: vec![
             ("content-type", "application/json".to_owned()),
-            (
-                SIGNATURE_HEADER,
-                signature(target.secret.expose().as_bytes(), now, &body),
-            ),
+            (SIGNATURE_HEADER, signed),
         ],
         body,
-    }
+    })
 }
 
 impl<H: Http> Mailer for Webhook<H> {
@@ -68,7 +58,7 @@ impl<H: Http> Mailer for Webhook<H> {
     /// origin and the status only: never the body (it holds the code), the path, nor a
     /// platform message.
     async fn deliver(&self, t: &MailTarget<'_>, m: &CodeMessage<'_>, now: i64) -> ApiResult<()> {
-        let request = signed_request(t, m, now);
+        let request = signed_request(t, m, now)?;
         // The origin only: a webhook URL may carry a credential in its path or query.
         let url = origin(t.url);
         match self.0.send(&request).await {
