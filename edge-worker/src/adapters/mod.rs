@@ -1,6 +1,8 @@
 //! The platform behind the ports: D1 and its SQLite twin, the SQL of every aggregate,
 //! Workers' `fetch`, WebCrypto, the Worker's keys and the JWKS cache.
 
+pub mod admitted;
+pub mod config_cache;
 pub mod d1;
 pub mod fetch;
 pub mod jwks;

@@ -1,6 +1,7 @@
 //! The Worker's platform: D1, Workers' `fetch`, WebCrypto, the per-isolate JWKS cache and
 //! the webhook mailer plugged into the services' ports. Built once per request from the isolate's cached keys.
 
+use super::admitted::Admitted;
 use super::d1::D1;
 use super::fetch::Fetcher;
 use super::jwks::JwksCache;
@@ -71,17 +72,17 @@ impl Crypto for WebCrypto {
 
 /// The production platform.
 pub struct WorkerPlatform {
-    pub db: D1,
+    pub db: Admitted<D1>,
     pub crypto: WebCrypto,
 }
 
 impl Platform for WorkerPlatform {
-    type Db = D1;
+    type Db = Admitted<D1>;
     type Http = Fetcher;
     type Crypto = WebCrypto;
     type Keys = JwksCache;
     type Mailer = Webhook<Fetcher>;
-    fn db(&self) -> &D1 {
+    fn db(&self) -> &Admitted<D1> {
         &self.db
     }
     fn http(&self) -> &Fetcher {

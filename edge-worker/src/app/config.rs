@@ -55,8 +55,8 @@ pub async fn load<D: Db>(
     rate: Option<&RateKey<'_>>,
     now: i64,
 ) -> ApiResult<Config> {
-    let key = rate.map(|r| format!("{}:{}", r.limited.label(), r.client_ip));
-    let window = now - now.rem_euclid(60);
+    let key = rate.map(|r| rate_key(r.limited, r.client_ip));
+    let window = window_of(now);
     let count = rate.zip(key.as_deref()).map(|(r, key)| sql::Count {
         key,
         window,
@@ -67,15 +67,32 @@ pub async fn load<D: Db>(
         .ok_or(ApiError::ProjectNotFound)
 }
 
+/// The counter of `limited` requests from `client_ip`.
+pub fn rate_key(limited: Limited, client_ip: &str) -> String {
+    format!("{}:{}", limited.label(), client_ip)
+}
+
+/// The start of the per-minute window `now` falls in.
+pub fn window_of(now: i64) -> i64 {
+    now - now.rem_euclid(60)
+}
+
+/// The project's budget per client IP and minute for `limited` requests.
+pub fn limit_of(config: &Config, limited: Limited) -> i64 {
+    let settings = &config.project.settings;
+    match limited {
+        Limited::SignIn | Limited::Flow | Limited::Verify => settings.sign_in_per_minute,
+        Limited::Refresh | Limited::Read => settings.refresh_per_minute,
+        Limited::Check => settings.check_per_minute,
+    }
+}
+
 /// `429 rate_limited` when the counted request went over the project's budget.
 pub fn check_rate(config: &Config, limited: Option<Limited>) -> ApiResult<()> {
-    let settings = &config.project.settings;
-    let limit = match limited {
-        Some(Limited::SignIn | Limited::Flow | Limited::Verify) => settings.sign_in_per_minute,
-        Some(Limited::Refresh | Limited::Read) => settings.refresh_per_minute,
-        Some(Limited::Check) => settings.check_per_minute,
-        None => return Ok(()),
+    let Some(limited) = limited else {
+        return Ok(());
     };
+    let limit = limit_of(config, limited);
     match config.rate_count {
         Some(count) if count > limit => Err(ApiError::RateLimited),
         _ => Ok(()),

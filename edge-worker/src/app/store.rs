@@ -93,6 +93,13 @@ pub trait Db {
     fn batch(&self, stmts: Vec<Stmt>) -> impl Future<Output = Result<Vec<Vec<Row>>, StoreError>>;
 }
 
+/// A borrowed database is a database (a wrapper such as `adapters::admitted` can borrow one).
+impl<D: Db> Db for &D {
+    fn batch(&self, stmts: Vec<Stmt>) -> impl Future<Output = Result<Vec<Vec<Row>>, StoreError>> {
+        (**self).batch(stmts)
+    }
+}
+
 /// Reads an integer column (D1 hands numbers over as doubles).
 pub fn int(row: &Row, col: &str) -> Option<i64> {
     let v = row.get(col)?;

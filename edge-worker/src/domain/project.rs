@@ -92,6 +92,8 @@ pub struct Config {
     pub providers: Vec<super::Provider>,
     /// Requests of this client in the current minute, this one included.
     pub rate_count: Option<i64>,
+    /// `projects.config_version` when this was read (`adapters::admitted`).
+    pub version: i64,
 }
 
 impl Config {

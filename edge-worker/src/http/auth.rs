@@ -29,11 +29,15 @@ pub struct Call<'a> {
 /// Routes `/api/auth/{rest}`; the answer carries CORS headers for `origin`.
 pub async fn handle(req: &mut Request, env: &Env, rest: &[&str]) -> ApiResult<Response> {
     let origin = req.headers().get("origin")?;
-    let (resp, admitted) = match prepare(req, env, rest, origin.as_deref()).await {
-        Ok(call) => (dispatch(call, rest).await, true),
-        // Past the origin check: the page may read why (the SDK backs off on 429).
-        Err(e @ ApiError::RateLimited) => (Err(e), true),
-        Err(e) => (Err(e), false),
+    let fast = super::admitted::attempt(req, env, rest, origin.as_deref()).await?;
+    let (resp, admitted) = match fast {
+        Some(answer) => answer,
+        None => match prepare(req, env, rest, origin.as_deref()).await {
+            Ok(call) => (dispatch(call, rest).await, true),
+            // Past the origin check: the page may read why (the SDK backs off on 429).
+            Err(e @ ApiError::RateLimited) => (Err(e), true),
+            Err(e) => (Err(e), false),
+        },
     };
     let resp = match resp {
         Ok(r) => r,
@@ -48,7 +52,7 @@ pub async fn handle(req: &mut Request, env: &Env, rest: &[&str]) -> ApiResult<Re
 }
 
 /// Which budget a route spends.
-fn limited(method: &Method, rest: &[&str]) -> Option<Limited> {
+pub fn limited(method: &Method, rest: &[&str]) -> Option<Limited> {
     match (method, rest) {
         // Linking proves a provider account exactly as a sign-in does: same limit.
         (Method::Post, ["login", "social"] | ["identities"]) => Some(Limited::SignIn),
@@ -83,6 +87,7 @@ async fn prepare<'a>(
     let platform = platform(env).await?;
     // One round trip; the counter moves only for an origin the project admits.
     let config = config::load(&platform.db, &pid, rate.as_ref(), now).await?;
+    crate::adapters::config_cache::put(&config, now);
     cors::check_origin(&config.project, origin)?;
     config::check_rate(&config, limit)?;
     Ok(Call {
@@ -94,7 +99,7 @@ async fn prepare<'a>(
     })
 }
 
-async fn dispatch(call: Call<'_>, rest: &[&str]) -> ApiResult<Response> {
+pub async fn dispatch(call: Call<'_>, rest: &[&str]) -> ApiResult<Response> {
     match (call.req.method(), rest) {
         (Method::Get, ["providers"]) => wire::json_response(&providers(&call.config), 200),
         (Method::Post, ["login", "social"]) => login(call).await,

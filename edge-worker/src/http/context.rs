@@ -1,6 +1,7 @@
 //! What a handler needs from the request and the Worker's environment: the clock, the
 //! platform, the issuer, the client IP, the bearer's claims and the signed session.
 
+use crate::adapters::admitted::{Admission, Admitted, Outcome};
 use crate::adapters::d1::D1;
 use crate::adapters::keys::{self, Keys};
 use crate::adapters::platform::{WebCrypto, WorkerPlatform};
@@ -25,8 +26,18 @@ pub fn database(env: &Env) -> ApiResult<D1> {
 
 /// The production platform with the isolate's keys.
 pub async fn platform(env: &Env) -> ApiResult<WorkerPlatform> {
+    admitted_platform(env, None, Rc::default()).await
+}
+
+/// The production platform whose batches carry `admission`'s guard
+/// (`adapters::admitted`): the configuration came from the isolate's cache.
+pub async fn admitted_platform(
+    env: &Env,
+    admission: Option<Admission>,
+    outcome: Rc<Outcome>,
+) -> ApiResult<WorkerPlatform> {
     Ok(WorkerPlatform {
-        db: database(env)?,
+        db: Admitted::new(database(env)?, admission, outcome),
         crypto: WebCrypto {
             keys: keys::load(env).await?,
         },

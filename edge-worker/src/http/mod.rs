@@ -2,6 +2,7 @@
 //! errors to the wire ([`wire`]). Handlers are thin: parse, call a service of `app`, render.
 
 pub mod admin;
+pub mod admitted;
 pub mod auth;
 pub mod body;
 pub mod console;

@@ -8,6 +8,7 @@
     clippy::panic
 )]
 
+mod admission;
 mod codes;
 mod emails;
 mod identities;

@@ -75,6 +75,7 @@ fn config(n: &Native, providers: Vec<Provider>) -> Config {
         project: n.project.clone(),
         providers,
         rate_count: None,
+        version: 0,
     }
 }
 

@@ -24,6 +24,7 @@ fn config() -> Config {
         project,
         providers: vec![provider("apple", open()), provider("github", open())],
         rate_count: None,
+        version: 0,
     }
 }
 

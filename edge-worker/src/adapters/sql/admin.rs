@@ -19,7 +19,8 @@ pub async fn put_project<D: Db>(db: &D, p: &Project, now: i64) -> Result<(), Sto
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, allowed_origins = excluded.allowed_origins, \
          redirect_urls = excluded.redirect_urls, self_registration = excluded.self_registration, \
          settings = excluded.settings, updated_at = excluded.updated_at, \
-         mailer_url = excluded.mailer_url, mailer_secret_enc = excluded.mailer_secret_enc",
+         mailer_url = excluded.mailer_url, mailer_secret_enc = excluded.mailer_secret_enc, \
+         config_version = projects.config_version + 1",
         [
             p.id.as_str().into(),
             p.name.as_str().into(),
@@ -82,14 +83,21 @@ pub async fn put_provider<D: Db>(
     now: i64,
 ) -> Result<bool, StoreError> {
     let rows = db
-        .batch(vec![stmt(
-            "INSERT INTO providers (project_id, provider, enabled, config, client_secret_enc, updated_at) \
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM projects WHERE id = ?1) \
-             ON CONFLICT (project_id, provider) DO UPDATE SET enabled = excluded.enabled, config = excluded.config, \
-             client_secret_enc = COALESCE(excluded.client_secret_enc, providers.client_secret_enc), \
-             updated_at = excluded.updated_at RETURNING provider",
-            [pid.into(), name.into(), enabled.into(), to_json(&config).into(), client_secret_enc.into(), now.into()],
-        )])
+        .batch(vec![
+            stmt(
+                "INSERT INTO providers (project_id, provider, enabled, config, client_secret_enc, updated_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM projects WHERE id = ?1) \
+                 ON CONFLICT (project_id, provider) DO UPDATE SET enabled = excluded.enabled, config = excluded.config, \
+                 client_secret_enc = COALESCE(excluded.client_secret_enc, providers.client_secret_enc), \
+                 updated_at = excluded.updated_at RETURNING provider",
+                [pid.into(), name.into(), enabled.into(), to_json(&config).into(), client_secret_enc.into(), now.into()],
+            ),
+            // Every isolate's cached configuration of this project is now stale.
+            stmt(
+                "UPDATE projects SET config_version = config_version + 1 WHERE id = ?1",
+                [pid.into()],
+            ),
+        ])
         .await?;
     Ok(rows.first().is_some_and(|r| !r.is_empty()))
 }

@@ -2,7 +2,7 @@
 //! counters, in one round trip.
 
 use super::{project_from, provider_from, PROJECT_SQL, PROVIDERS_SQL};
-use crate::app::store::{int, stmt, Db, StoreError};
+use crate::app::store::{int, stmt, Db, Stmt, StoreError};
 use crate::domain::project::Config;
 
 /// Prunes a project's rate-limit counters of past windows (in the configuration batch).
@@ -40,16 +40,7 @@ pub async fn load<D: Db>(
             PURGE_RATE_LIMITS,
             [pid.into(), (*window - 3600).into()],
         ));
-        batch.push(stmt(
-            "INSERT INTO rate_limits (project_id, key, window_start, count) \
-             SELECT ?1, ?2, ?3, 1 WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = ?1 AND (?4 IS NULL \
-               OR EXISTS (SELECT 1 FROM json_each(p.allowed_origins) WHERE json_each.value = ?4))) \
-             ON CONFLICT (project_id, key) DO UPDATE SET \
-               count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END, \
-               window_start = excluded.window_start \
-             RETURNING count",
-            [pid.into(), (*key).into(), (*window).into(), (*origin).into()],
-        ));
+        batch.push(count_stmt(pid, key, *window, *origin));
     }
     let mut results = db.batch(batch).await?.into_iter();
     let project_rows = results.next().unwrap_or_default();
@@ -68,7 +59,23 @@ pub async fn load<D: Db>(
         project: project_from(project_row)?,
         providers,
         rate_count,
+        version: int(project_row, "config_version").unwrap_or(0),
     }))
+}
+
+/// The per-minute counter's increment for `key` in `window`, made only when the project
+/// admits `origin` (`None`: not a browser); returns the new count.
+pub fn count_stmt(pid: &str, key: &str, window: i64, origin: Option<&str>) -> Stmt {
+    stmt(
+        "INSERT INTO rate_limits (project_id, key, window_start, count) \
+         SELECT ?1, ?2, ?3, 1 WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = ?1 AND (?4 IS NULL \
+           OR EXISTS (SELECT 1 FROM json_each(p.allowed_origins) WHERE json_each.value = ?4))) \
+         ON CONFLICT (project_id, key) DO UPDATE SET \
+           count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END, \
+           window_start = excluded.window_start \
+         RETURNING count",
+        [pid.into(), key.into(), window.into(), origin.into()],
+    )
 }
 
 /// Whether any project lists `origin` (a CORS preflight names no project: browsers send no

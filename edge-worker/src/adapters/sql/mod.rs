@@ -66,7 +66,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-const PROJECT_SQL: &str = "SELECT id, name, allowed_origins, redirect_urls, self_registration, settings, mailer_url, mailer_secret_enc FROM projects WHERE id = ?1";
+const PROJECT_SQL: &str = "SELECT id, name, allowed_origins, redirect_urls, self_registration, settings, mailer_url, mailer_secret_enc, config_version FROM projects WHERE id = ?1";
 const PROVIDERS_SQL: &str =
     "SELECT project_id, provider, enabled, config, client_secret_enc FROM providers WHERE project_id = ?1";
 

@@ -1,0 +1,165 @@
+//! One round trip for a sign-in or a refresh: the configuration comes from the isolate's
+//! cache (`adapters::config_cache`), and the request's own batch proves, inside the same
+//! transaction, that the cache was still right and that the request is within its rate
+//! limit.
+//!
+//! [`Admitted`] wraps the database port. With an [`Admission`], its first batch begins with
+//! the rate-limit counter's increment (the same statement the configuration batch uses) and
+//! every batch begins with a guard: a statement that fails — rolling the whole batch back,
+//! since a batch is one transaction — when the project's `config_version` is not the one the
+//! cached configuration was read at, or when the counter is over the limit. Nothing the
+//! request would write survives a refusal, so a stale cache can never let a disabled
+//! provider, a removed origin or a lowered limit through: it costs one more round trip
+//! ([`Admitted::diagnose`] reads why the batch failed) and the request is answered from fresh
+//! configuration (`409`-free: the caller retries once, see `http/auth.rs`).
+//!
+//! The guard's failure is a constraint (`admission_guard.ok` is `NOT NULL`), never matched by
+//! its message: after any failed batch the reason is read back from the database.
+
+use crate::app::store::{int, stmt, Db, Row, Stmt, StoreError};
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// What the request was admitted on: the configuration's version and its rate-limit counter.
+#[derive(Debug, Clone)]
+pub struct Admission {
+    pub project_id: String,
+    /// `projects.config_version` of the cached configuration.
+    pub version: i64,
+    /// The counter to increment and check: `(key, window start, origin, limit)`.
+    pub rate: Option<Rate>,
+}
+
+/// A rate-limit counter to count this request against.
+#[derive(Debug, Clone)]
+pub struct Rate {
+    pub key: String,
+    pub window: i64,
+    pub origin: Option<String>,
+    pub limit: i64,
+}
+
+/// Why a guarded batch was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// The configuration changed since it was cached: reload it and answer from that.
+    Stale,
+    /// Over the rate limit.
+    RateLimited,
+}
+
+/// What the guarded batches of one request did, shared with the caller that must decide
+/// what a failure means.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// A guarded batch committed (the request was counted and admitted).
+    pub committed: Cell<bool>,
+    /// Why a batch was refused by the guard, if one was.
+    pub refused: Cell<Option<Refused>>,
+}
+
+/// A database whose batches carry an [`Admission`]'s guard (none: a plain pass-through).
+pub struct Admitted<D> {
+    inner: D,
+    admission: Option<Admission>,
+    outcome: Rc<Outcome>,
+}
+
+impl<D: Db> Admitted<D> {
+    /// `outcome` is filled in as batches run (the caller keeps a clone of the `Rc`).
+    pub fn new(inner: D, admission: Option<Admission>, outcome: Rc<Outcome>) -> Self {
+        Self {
+            inner,
+            admission,
+            outcome,
+        }
+    }
+
+    /// The guard: fails (a `NULL` into a `NOT NULL` column) unless the version is the cached
+    /// one and the counter is within the limit.
+    fn guard(a: &Admission) -> Stmt {
+        let (key, window, limit) = a
+            .rate
+            .as_ref()
+            .map_or((None, 0, 0), |r| (Some(r.key.as_str()), r.window, r.limit));
+        stmt(
+            "INSERT INTO admission_guard (ok) SELECT NULL WHERE \
+             (SELECT config_version FROM projects WHERE id = ?1) IS NOT ?2 \
+             OR (?3 IS NOT NULL AND COALESCE((SELECT count FROM rate_limits \
+                 WHERE project_id = ?1 AND key = ?3 AND window_start = ?4), 0) > ?5)",
+            [
+                a.project_id.as_str().into(),
+                a.version.into(),
+                key.into(),
+                window.into(),
+                limit.into(),
+            ],
+        )
+    }
+
+    /// After a failed batch: whether the guard refused it, read back from the database.
+    async fn diagnose(&self, a: &Admission) -> Result<Option<Refused>, StoreError> {
+        let mut batch = vec![stmt(
+            "SELECT config_version AS v FROM projects WHERE id = ?1",
+            [a.project_id.as_str().into()],
+        )];
+        if let Some(r) = &a.rate {
+            batch.push(stmt(
+                "SELECT count FROM rate_limits WHERE project_id = ?1 AND key = ?2 AND window_start = ?3",
+                [a.project_id.as_str().into(), r.key.as_str().into(), r.window.into()],
+            ));
+        }
+        let results = self.inner.batch(batch).await?;
+        let version = results
+            .first()
+            .and_then(|r| r.first())
+            .and_then(|r| int(r, "v"));
+        if version != Some(a.version) {
+            return Ok(Some(Refused::Stale));
+        }
+        let count = results
+            .get(1)
+            .and_then(|r| r.first())
+            .and_then(|r| int(r, "count"))
+            .unwrap_or(0);
+        // The refused batch's increment was rolled back: this request is count + 1.
+        Ok(match &a.rate {
+            Some(r) if count + 1 > r.limit => Some(Refused::RateLimited),
+            _ => None,
+        })
+    }
+}
+
+impl<D: Db> Db for Admitted<D> {
+    async fn batch(&self, stmts: Vec<Stmt>) -> Result<Vec<Vec<Row>>, StoreError> {
+        let Some(a) = &self.admission else {
+            return self.inner.batch(stmts).await;
+        };
+        let mut guarded = Vec::with_capacity(stmts.len() + 2);
+        let count = !self.outcome.committed.get();
+        if let Some(r) = a.rate.as_ref().filter(|_| count) {
+            guarded.push(super::sql::config::count_stmt(
+                &a.project_id,
+                &r.key,
+                r.window,
+                r.origin.as_deref(),
+            ));
+        }
+        let skip = guarded.len() + 1;
+        guarded.push(Self::guard(a));
+        guarded.extend(stmts);
+        match self.inner.batch(guarded).await {
+            Ok(results) => {
+                self.outcome.committed.set(true);
+                Ok(results.into_iter().skip(skip).collect())
+            }
+            Err(e) => match self.diagnose(a).await? {
+                Some(why) => {
+                    self.outcome.refused.set(Some(why));
+                    Err(StoreError::Other(format!("admission refused: {why:?}")))
+                }
+                None => Err(e),
+            },
+        }
+    }
+}
