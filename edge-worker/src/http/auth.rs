@@ -8,11 +8,12 @@ use super::{body, cors, identities, otp, wire};
 use crate::adapters::platform::WorkerPlatform;
 use crate::app::config::{self, Limited, RateKey};
 use crate::app::prove::{parse_claim, Claim, LoginBody, RedirectRule};
-use crate::app::sessions::{self, LogoutScope};
+use crate::app::sessions::{self, AccessClaims, LogoutScope};
 use crate::app::signin;
 use crate::domain::project::Config;
 use crate::domain::{ProjectId, Provider, RefreshToken};
 use crate::error::{ApiError, ApiResult};
+use kith_claims::Verified;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response};
@@ -24,6 +25,14 @@ pub struct Call<'a> {
     pub platform: WorkerPlatform,
     pub config: Config,
     pub now: i64,
+}
+
+impl Call<'_> {
+    /// The verified claims of this request's `Authorization: Bearer` access token.
+    pub async fn bearer(&self) -> ApiResult<Verified<AccessClaims>> {
+        let keys = &self.platform.crypto.keys;
+        bearer(keys, self.env, self.req, &self.config.project, self.now).await
+    }
 }
 
 /// Routes `/api/auth/{rest}`; the answer carries CORS headers for `origin`.
@@ -209,14 +218,7 @@ struct LogoutBody {
 
 async fn logout(call: Call<'_>) -> ApiResult<Response> {
     let project = &call.config.project;
-    let claims = bearer(
-        &call.platform.crypto.keys,
-        call.env,
-        call.req,
-        project,
-        call.now,
-    )
-    .await?;
+    let claims = call.bearer().await?;
     let bytes = body::bytes(call.req).await?;
     let b: LogoutBody = if bytes.is_empty() {
         LogoutBody::default()
@@ -238,14 +240,7 @@ async fn logout(call: Call<'_>) -> ApiResult<Response> {
 
 async fn user(call: Call<'_>) -> ApiResult<Response> {
     let project = &call.config.project;
-    let claims = bearer(
-        &call.platform.crypto.keys,
-        call.env,
-        call.req,
-        project,
-        call.now,
-    )
-    .await?;
+    let claims = call.bearer().await?;
     let user = sessions::current_user(&call.platform.db, project, &claims, call.now).await?;
     wire::json_response(&user, 200)
 }
@@ -270,16 +265,7 @@ async fn session_check(call: Call<'_>) -> ApiResult<Response> {
     };
     let sid = match (b.sid, has_bearer) {
         (Some(sid), false) => sid,
-        (None, true) => bearer(
-            &call.platform.crypto.keys,
-            call.env,
-            call.req,
-            project,
-            call.now,
-        )
-        .await?
-        .sid
-        .clone(),
+        (None, true) => call.bearer().await?.sid.clone(),
         (Some(_), true) => {
             return Err(ApiError::InvalidRequest(
                 "send either a sid or a bearer token, not both".into(),

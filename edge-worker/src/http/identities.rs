@@ -2,7 +2,6 @@
 //! `GET /api/auth/identities/{provider}/token` (the vault, `app::vault`).
 
 use super::auth::Call;
-use super::context::bearer;
 use super::wire;
 use crate::adapters::sql::vault::Reader;
 use crate::app::config;
@@ -13,8 +12,7 @@ use worker::Response;
 
 /// Links the provider account a sign-in body proves to the bearer's user.
 pub async fn link(call: Call<'_>) -> ApiResult<Response> {
-    let keys = &call.platform.crypto.keys;
-    let claims = bearer(keys, call.env, call.req, &call.config.project, call.now).await?;
+    let claims = call.bearer().await?;
     let (provider, claim) = super::auth::read_claim(call.req, &call.config).await?;
     let project = &call.config.project;
     let user =
@@ -25,14 +23,7 @@ pub async fn link(call: Call<'_>) -> ApiResult<Response> {
 /// Unlinks every identity of `provider` from the bearer's user, never the last.
 pub async fn unlink(call: Call<'_>, provider: &str) -> ApiResult<Response> {
     let project = &call.config.project;
-    let claims = bearer(
-        &call.platform.crypto.keys,
-        call.env,
-        call.req,
-        project,
-        call.now,
-    )
-    .await?;
+    let claims = call.bearer().await?;
     let provider = kith_claims::oauth::percent_decode(provider);
     let user = identities::unlink(&call.platform.db, project, &provider, &claims, call.now).await?;
     wire::json_response(&user, 200)
@@ -41,14 +32,7 @@ pub async fn unlink(call: Call<'_>, provider: &str) -> ApiResult<Response> {
 /// The provider's access token for the bearer's identity, when the provider exposes it.
 pub async fn token(call: Call<'_>, provider: &str) -> ApiResult<Response> {
     let project = &call.config.project;
-    let claims = bearer(
-        &call.platform.crypto.keys,
-        call.env,
-        call.req,
-        project,
-        call.now,
-    )
-    .await?;
+    let claims = call.bearer().await?;
     let provider = kith_claims::oauth::percent_decode(provider);
     let provider = config::enabled_provider(&call.config, &provider)?;
     let reader = Reader::Session {
