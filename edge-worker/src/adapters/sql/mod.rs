@@ -109,6 +109,9 @@ fn provider_from(row: &Row) -> Result<Provider, StoreError> {
 }
 
 /// `SELECT` of the CONTRACT user (with identities as JSON) for users matching `condition`.
+/// How many columns [`user_select`] returns.
+const USER_COLUMNS: usize = 9;
+
 fn user_select(condition: &str) -> String {
     format!(
         "SELECT u.id, u.email, u.email_verified, u.name, u.picture, u.roles, u.created_at, u.last_sign_in_at, \
