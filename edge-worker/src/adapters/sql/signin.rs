@@ -163,7 +163,11 @@ fn writes(s: &SignIn<'_>, once: &SingleUse<'_>) -> Vec<Stmt> {
     }
     let identity_user = format!("(SELECT user_id FROM identities WHERE {KEY})");
     batch.push(once.guard(
-        &format!("UPDATE identities SET email = ?4, email_verified = ?5 WHERE {{fresh}} AND {KEY}"),
+        // Only when the provider's facts changed: a row written is CPU and, on D1, billed.
+        &format!(
+            "UPDATE identities SET email = ?4, email_verified = ?5 WHERE {{fresh}} AND {KEY} \
+             AND (email IS NOT ?4 OR email_verified IS NOT ?5)"
+        ),
         with(vec![id.email().into(), id.email_trusted().into()]),
     ));
     batch.push(once.guard(
