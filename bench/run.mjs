@@ -1,7 +1,7 @@
 // `npm run bench`: every Kith benchmark in one run on this machine, after a build. Writes
 // target/bench/report.md (the tables) and target/bench/report.json (the raw figures).
 // Peers and tools are installed from the registries by the benchmarks themselves.
-//   npm run bench            (native, workerd, sizes, start-up, load: about 15 minutes)
+//   npm run bench            (native, workerd, sizes, cold start, start-up, load: about 16 minutes)
 //   npm run bench -- quick   (load with 1 run of 2 s)
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
@@ -39,6 +39,9 @@ raw.workerdHandler = JSON.parse(readFileSync(join(root, "target", "bench-workerd
 
 sections.push(["SDK and Worker sizes", run("node", [join(root, "bench", "sizes.mjs")]).trim()]);
 raw.sizes = JSON.parse(readFileSync(join(root, "target", "bench-sizes.json"), "utf8"));
+
+sections.push(["Fresh isolate: Kith beside a bare workers-rs Worker", run("node", [join(root, "bench", "coldstart.mjs"), "7"]).trim()]);
+raw.coldstart = JSON.parse(readFileSync(join(root, "target", "bench-coldstart.json"), "utf8"));
 
 sections.push(["SDK start-up in headless Chromium", run("node", [join(root, "bench", "startup.mjs"), "7"]).trim()]);
 raw.startup = JSON.parse(readFileSync(join(root, "target", "bench-startup.json"), "utf8"));
