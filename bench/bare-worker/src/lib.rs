@@ -20,7 +20,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         return Response::error("expected {\"v\": string}", 400);
     };
     let db = env.d1("DB")?;
-    let statement = db.prepare("SELECT ?1 AS v").bind_refs([&D1Type::Text(&body.v)])?;
+    let statement = db
+        .prepare("SELECT ?1 AS v")
+        .bind_refs([&D1Type::Text(&body.v)])?;
     match statement.first::<Value>(None).await? {
         Some(row) => Response::from_json(&row),
         None => Response::error("no row", 500),
