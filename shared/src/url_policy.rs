@@ -65,6 +65,8 @@ fn refuse(detail: &'static str) -> Error {
 
 /// A check's verdict: the reason a URL is refused, as static text (made an [`Error`] only by
 /// [`TrustworthyUrl::parse`]: a caller that only branches on the verdict carries no text).
+/// The checks are `#[inline(always)]` so that in [`is_trustworthy`], which drops the reason,
+/// the texts are dead and leave the SDK's wasm (measured: 0.35 KB of its gzip).
 type Check<T> = core::result::Result<T, &'static str>;
 
 /// Whether `text` passes the policy ([`TrustworthyUrl::parse`] without the reason).
@@ -78,6 +80,7 @@ impl<'a> TrustworthyUrl<'a> {
         Self::check(text).map_err(refuse)
     }
 
+    #[inline(always)]
     fn check(text: &'a str) -> Check<Self> {
         if text.is_empty() || text.len() > MAX_URL_LEN {
             return Err("a URL must be 1-2048 characters");
@@ -164,6 +167,7 @@ impl<'a> TrustworthyUrl<'a> {
 }
 
 /// Splits `host[:port]`, refusing empty, non-numeric and out-of-range ports.
+#[inline(always)]
 fn split_port(authority: &str) -> Check<(&str, Option<u16>)> {
     // An IPv6 literal holds colons of its own: the port comes after the closing bracket.
     // Byte searches, not `char` ones: the reverse `char` searcher is ~1 KB of the SDK's wasm.
@@ -188,6 +192,7 @@ fn split_port(authority: &str) -> Check<(&str, Option<u16>)> {
 
 /// A DNS name of 1-63 character labels (letters, digits, inner `-`), a canonical dotted-quad
 /// IPv4 address, or a bracketed IPv6 address.
+#[inline(always)]
 fn check_host(host: &str) -> Check<()> {
     if host.is_empty() {
         return Err("a URL must name a host");
@@ -245,6 +250,7 @@ fn canonical_ipv4(host: &str) -> bool {
 }
 
 /// Every `%` starts a two-hex-digit escape (RFC 3986 section 2.1).
+#[inline(always)]
 fn check_escapes(rest: &str) -> Check<()> {
     let bytes = rest.as_bytes();
     for (i, b) in bytes.iter().enumerate() {
