@@ -3,7 +3,7 @@
 use crate::prelude::*;
 
 use crate::error::{codes, SdkError, SdkResult};
-use core::cell::RefCell;
+use core::cell::Cell;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
@@ -97,18 +97,18 @@ pub fn visible() -> bool {
 
 /// One re-armable timer calling the driver's event handler (with no event).
 #[derive(Default)]
-pub struct Timer(RefCell<Option<JsValue>>);
+pub struct Timer(Cell<Option<JsValue>>);
 
 impl Timer {
     /// Fires `callback` once at `at` (device ms), replacing any earlier arming; `None` disarms.
     pub fn arm(&self, callback: &Function, at: Option<u64>, now: u64) {
-        if let Some(handle) = self.0.borrow_mut().take() {
+        if let Some(handle) = self.0.take() {
             clear_timeout(&handle);
         }
         if let Some(at) = at {
             // setTimeout takes at most 2^31-1 ms; a later deadline just re-arms on firing.
             let delay = at.saturating_sub(now).min(0x7fff_ffff);
-            *self.0.borrow_mut() = Some(set_timeout(callback, delay as f64));
+            self.0.set(Some(set_timeout(callback, delay as f64)));
         }
     }
 }
