@@ -46,7 +46,8 @@ pub fn unreachable() -> SdkError {
 
 /// `Retry-After` in seconds (the HTTP-date form is ignored: the back-off applies anyway).
 fn retry_after(value: Option<String>) -> Option<u32> {
-    value?.trim().parse().ok()
+    let seconds = crate::text::number(value?.trim_ascii())?;
+    u32::try_from(seconds).ok()
 }
 
 impl Worker {
