@@ -1,7 +1,11 @@
 //! The page around the SDK: clock, CSPRNG, one timer, online and visibility events.
+//!
+//! Properties are read with `Reflect.get` ([`prop`]), not web-sys' getters: each getter is an
+//! import of its own, with glue in the JS file (measured: 16 getters, ~0.4 KB gzip).
 
 use crate::prelude::*;
 
+use super::convert::{get as prop, get_str};
 use crate::error::{codes, SdkError, SdkResult};
 use core::cell::Cell;
 use js_sys::Function;
@@ -39,8 +43,10 @@ pub fn now_ms() -> u64 {
 
 /// Fills `bytes` from `crypto.getRandomValues`, the browser's CSPRNG.
 fn fill(bytes: &mut [u8]) -> SdkResult<()> {
-    let crypto = browser_window().and_then(|w| w.crypto().ok());
+    let crypto = browser_window().map(|w| prop(&w, "crypto"));
     crypto
+        .filter(JsValue::is_object)
+        .map(JsCast::unchecked_into::<web_sys::Crypto>)
         .and_then(|c| c.get_random_values_with_u8_array(bytes).ok())
         .map(drop)
         .ok_or_else(|| {
@@ -86,13 +92,14 @@ pub fn window() -> SdkResult<web_sys::Window> {
 
 /// `navigator.onLine` (true where unknown).
 pub fn online() -> bool {
-    browser_window().is_none_or(|w| w.navigator().on_line())
+    let navigator = browser_window().map(|w| prop(&w, "navigator"));
+    navigator.is_none_or(|n| prop(&n, "onLine").as_bool() != Some(false))
 }
 
 /// Whether the page is visible (true where unknown).
 pub fn visible() -> bool {
-    let document = browser_window().and_then(|w| w.document());
-    document.is_none_or(|d| d.visibility_state() != web_sys::VisibilityState::Hidden)
+    let document = browser_window().map(|w| prop(&w, "document"));
+    document.is_none_or(|d| get_str(&d, "visibilityState").as_deref() != Some("hidden"))
 }
 
 /// One re-armable timer calling the driver's event handler (with no event).
@@ -121,7 +128,9 @@ pub fn listen(handler: &Function, add: bool) {
     let Some(window) = browser_window() else {
         return;
     };
-    let document: Option<web_sys::EventTarget> = window.document().map(Into::into);
+    let document = Some(prop(&window, "document"))
+        .filter(JsValue::is_object)
+        .map(JsCast::unchecked_into::<web_sys::EventTarget>);
     let window: web_sys::EventTarget = window.into();
     for (i, event) in EVENTS.iter().enumerate() {
         let target = if i < 2 {
@@ -169,7 +178,7 @@ const ONE_TIME: [&str; 8] = [
 pub fn callback(url: &str) -> SdkResult<Callback> {
     let url = web_sys::Url::new(url)
         .map_err(|_| SdkError::new(codes::INVALID_REQUEST, "the callback URL is not a URL"))?;
-    let query = url.search_params();
+    let query: web_sys::UrlSearchParams = prop(&url, "searchParams").unchecked_into();
     let read = |key| query.get(key);
     let callback = Callback {
         state: read("state").unwrap_or_default(),
@@ -183,7 +192,7 @@ pub fn callback(url: &str) -> SdkResult<Callback> {
         query.delete(key);
     }
     Ok(Callback {
-        cleaned: url.href(),
+        cleaned: get_str(&url, "href").unwrap_or_default(),
         ..callback
     })
 }
