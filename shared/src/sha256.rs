@@ -70,7 +70,8 @@ mod tests {
         let data: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
         for n in 0..=data.len() {
             let input = &data[..n];
-            assert_eq!(sha256(input).as_slice(), Sha256::digest(input).as_slice(), "{n} bytes");
+            let expected: [u8; 32] = Sha256::digest(input).into();
+            assert_eq!(sha256(input), expected, "{n} bytes");
         }
     }
 
