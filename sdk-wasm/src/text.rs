@@ -64,7 +64,16 @@ mod tests {
     fn number_reads_plain_digits_only() {
         assert_eq!(number("0"), Some(0));
         assert_eq!(number("18446744073709551615"), Some(u64::MAX));
-        for bad in ["", "+1", "-1", " 1", "1 ", "1.5", "18446744073709551616", "x"] {
+        for bad in [
+            "",
+            "+1",
+            "-1",
+            " 1",
+            "1 ",
+            "1.5",
+            "18446744073709551616",
+            "x",
+        ] {
             assert_eq!(number(bad), None, "{bad:?}");
         }
     }

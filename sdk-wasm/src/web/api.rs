@@ -5,7 +5,7 @@
 
 use crate::prelude::*;
 
-use super::convert::{get, get_str, read_session, required, session_js, stringify};
+use super::convert::{get, get_str, items, read_session, required, session_js, stringify};
 use super::driver::Driver;
 use super::env;
 use super::storage::SESSION_STORAGE;
@@ -15,7 +15,7 @@ use crate::flow::{self, Answer, ProviderFacts};
 use crate::machine::Input;
 use crate::text::cat;
 use alloc::rc::Rc;
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// A flat JSON object of strings (absent values left out), as text.
@@ -134,15 +134,9 @@ pub fn identity_path(o: &JsValue, suffix: &str) -> SdkResult<String> {
     Ok(cat(&["/api/auth/identities/", &provider, suffix]))
 }
 
-/// The strings of an array (anything else: none). `Array.from` throws on `undefined`.
+/// The strings of an array (anything else: none).
 fn strings(v: &JsValue) -> Vec<String> {
-    match Array::is_array(v) {
-        true => Array::from(v)
-            .iter()
-            .filter_map(|s| s.as_string())
-            .collect(),
-        false => Vec::new(),
-    }
+    items(v).filter_map(|s| s.as_string()).collect()
 }
 
 /// `verifyEmail({verification_token, code})`: the session it completes.
@@ -207,10 +201,7 @@ pub fn redirect_call(o: &JsValue, link: bool) -> SdkResult<Call> {
 fn navigate(d: &Driver, plan: Redirect, answer: &JsValue) -> SdkResult<JsValue> {
     let wanted = Some(plan.provider.as_str());
     let providers = get(answer, "providers");
-    let list = Array::is_array(&providers).then(|| Array::from(&providers));
-    let facts = list
-        .iter()
-        .flat_map(|l| l.iter())
+    let facts = items(&providers)
         .find(|p| get_str(p, "provider").as_deref() == wanted)
         .ok_or_else(|| SdkError::new(codes::PROVIDER_NOT_ENABLED, "provider not enabled"))?;
     // The configured scopes are the floor; the requested ones are added (deduplicated).

@@ -17,13 +17,11 @@ extern "C" {
     fn set_timeout(callback: &Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(handle: &JsValue);
-    // The page's globals directly, not through `js_sys::global()` / `web_sys::window()`, which
+    // The page's global directly, not through `js_sys::global()` / `web_sys::window()`, which
     // probe four names (`self`, `window`, `globalThis`, `global`) and test `instanceof Window`:
     // five imports and their glue for what every browser with wasm reference types has.
     #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
     static GLOBAL: JsValue;
-    #[wasm_bindgen(thread_local_v2, js_name = window)]
-    static WINDOW: Option<web_sys::Window>;
 }
 
 /// `globalThis`.
@@ -31,9 +29,10 @@ pub fn global() -> JsValue {
     GLOBAL.with(JsValue::clone)
 }
 
-/// `window`, where there is one.
+/// `window`, where there is one (`globalThis.window`: a worker has none).
 fn browser_window() -> Option<web_sys::Window> {
-    WINDOW.with(Option::clone)
+    let window = prop(&global(), "window");
+    window.is_object().then(|| window.unchecked_into())
 }
 
 /// The device's clock in ms since the epoch (an integer: no float reaches the core).
@@ -179,7 +178,7 @@ pub fn callback(url: &str) -> SdkResult<Callback> {
     let url = web_sys::Url::new(url)
         .map_err(|_| SdkError::new(codes::INVALID_REQUEST, "the callback URL is not a URL"))?;
     let query: web_sys::UrlSearchParams = prop(&url, "searchParams").unchecked_into();
-    let read = |key| query.get(key);
+    let read = |key| super::convert::lookup(&query, key);
     let callback = Callback {
         state: read("state").unwrap_or_default(),
         code: read("code"),

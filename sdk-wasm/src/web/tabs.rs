@@ -23,7 +23,8 @@ impl Bus {
         let channel = exists
             .then(|| web_sys::BroadcastChannel::new(name).ok())
             .flatten()?;
-        channel.set_onmessage(Some(handler));
+        // `onmessage` set as a property: the setter would be an import of its own.
+        let _ = Reflect::set(&channel, &"onmessage".into(), handler);
         Some(Self(channel))
     }
 
@@ -33,7 +34,7 @@ impl Bus {
     }
 
     pub fn close(&self) {
-        self.0.set_onmessage(None);
+        let _ = Reflect::set(&self.0, &"onmessage".into(), &JsValue::NULL);
         self.0.close();
     }
 }

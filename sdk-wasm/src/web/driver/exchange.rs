@@ -100,7 +100,9 @@ impl Driver {
     }
 
     fn with_call<T>(&self, id: u32, f: impl FnOnce(&mut Pending) -> T) -> Option<T> {
-        super::with(&self.calls, |calls| calls.iter_mut().find(|p| p.id == id).map(f))
+        super::with(&self.calls, |calls| {
+            calls.iter_mut().find(|p| p.id == id).map(f)
+        })
     }
 
     fn bound(&self, tag: u32) -> Function {
