@@ -52,10 +52,11 @@ const CONST = /\(i32\.const (\d+)\)/g;
 
 export function collect(wat) {
   const lines = wat.split("\n");
-  const elems = lines.flatMap((l, i) => (/^ \(elem \$\S+ \(table \$0\) \(i32\.const \d+\)/.test(l) ? [i] : []));
+  // wasm-opt prints `(table $0) ` and `func ` only when the module has more than one table.
+  const elems = lines.flatMap((l, i) => (/^ \(elem \$\S+ (\(table \$0\) )?\(i32\.const \d+\)/.test(l) ? [i] : []));
   if (elems.length !== 1) fail(`expected one active segment for table 0, found ${elems.length}`);
   const at = elems[0];
-  const [, base, body] = /^ \(elem \$\S+ \(table \$0\) \(i32\.const (\d+)\) func (.*)\)$/.exec(lines[at]) ?? fail("unreadable segment");
+  const [, base, body] = /^ \(elem \$\S+ (?:\(table \$0\) )?\(i32\.const (\d+)\) (?:func )?(.*)\)$/.exec(lines[at]) ?? fail("unreadable segment");
   if (Number(base) !== TABLE_BASE) fail(`segment at ${base}, not at --table-base=${TABLE_BASE}`);
   const funcs = body.match(NAME);
   const inRange = (n) => n >= TABLE_BASE && n < TABLE_BASE + funcs.length;
@@ -114,8 +115,8 @@ export function rewrite(wat) {
     }
     lines[i] = line.replace(CONST, (m, n) => (inRange(Number(n)) ? `(i32.const ${renumber(Number(n))})` : m));
   });
-  const segment = lines[at].replace(/^( \(elem \$\S+ \(table \$0\) )\(i32\.const \d+\) func .*\)$/, "$1");
-  lines[at] = `${segment}(i32.const 1) func ${kept.map((k) => funcs[k]).join(" ")})`;
+  const [, head, func] = /^( \(elem \$\S+ (?:\(table \$0\) )?)\(i32\.const \d+\) (func )?/.exec(lines[at]);
+  lines[at] = `${head}(i32.const 1) ${func ?? ""}${kept.map((k) => funcs[k]).join(" ")})`;
   return { wat: lines.join("\n"), before: funcs.length, after: kept.length };
 }
 
