@@ -16,7 +16,8 @@ let loading;
 const load = () =>
   (loading ??= fetch(new URL("./wasm/kith_sdk_bg.wasm", import.meta.url))
     .then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`HTTP ${r.status}`))))
-    .then((bytes) => void initSync({ module: new WebAssembly.Module(bytes) }))
+    .then((bytes) => WebAssembly.compile(bytes))
+    .then((module) => void initSync({ module }))
     .catch((e) => {
       loading = undefined;
       throw new KithError("network_error", `could not load the Kith SDK module: ${e?.message ?? e}`);
