@@ -67,11 +67,13 @@ async function measure(pid, next, check) {
 
 const COUNTING_ENTRY = `
 import Kith from "./index.js";
-// env.DB behind a Proxy that counts round trips (batch/exec) for this request only.
+// env.DB behind a Proxy that counts round trips (batch/exec, on the database or on a session
+// of it) for this request only.
 const counting = (db, count) => new Proxy(db, {
   get(target, prop) {
     const value = Reflect.get(target, prop);
     if (prop === "batch" || prop === "exec") return (...args) => { count.n++; return value.apply(target, args); };
+    if (prop === "withSession") return (...args) => counting(value.apply(target, args), count);
     if (typeof value === "function" && prop !== "constructor") return value.bind(target);
     return value;
   },

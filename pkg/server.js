@@ -7,7 +7,7 @@
 // - a token whose `kid` the cached set lacks (key rotation) refetches the set at most once per
 //   cooldown (30 s), the cooldown counted from the last such refetch, so a rotation is seen
 //   at once and random `kid`s cannot make a backend hammer the Worker; concurrent requests
-//   share the fetch in flight;
+//   share the fetch in flight (the Rust rule, `kith_claims::jose::jwks_cache::decide`);
 // - ES256 only (the header names the algorithm, it never chooses it); `iss` exact, `aud` the
 //   project id, `exp`/`iat` with a small bounded skew;
 // - `checkRevoked` asks `POST /api/auth/session/check` and remembers the answer per session

@@ -73,6 +73,7 @@ impl Keys {
             fetched_at: now,
             expires_at: now + jwks_cache::DEFAULT_TTL_SECS,
             last_attempt_at: now,
+            refetched_at: i64::MIN,
             in_flight: false,
         };
         Ok(Self {
@@ -94,9 +95,14 @@ impl Keys {
         if jwks_cache::decide(Some(&self.state), now, kid_known) == JwksAction::UseCached {
             return first;
         }
-        self.state.last_attempt_at = now;
+        jwks_cache::record_fetch(&mut self.state, now);
+        self.state.in_flight = false;
         match Self::fetch(self.jwks_url.clone()) {
-            Ok(fresh) => *self = fresh,
+            Ok(fresh) => {
+                let refetched_at = self.state.refetched_at;
+                *self = fresh;
+                self.state.refetched_at = refetched_at;
+            }
             Err(e) => println!("key set refetch failed: {e}"),
         }
         access_token::verify_now(token, &self.set, expect, now)

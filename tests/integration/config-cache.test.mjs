@@ -1,4 +1,5 @@
-// The isolate's configuration cache (one D1 round trip for a returning sign-in and a refresh)
+// The isolate's configuration cache (one D1 round trip for a returning sign-in, a refresh, GET /user
+// and the providers list) and D1 read replicas (the Sessions API and its bookmarks)
 // against the real Worker in workerd: a cached configuration can never let through what the
 // current one refuses — a disabled provider, a removed origin, a lowered rate limit — and
 // nothing of such a request is written.
@@ -9,21 +10,25 @@ import { startWorker } from "../support/worker.mjs";
 import { startForge } from "../support/forge.mjs";
 
 const ORIGIN = "https://app.example";
-// The Worker behind a Proxy of env.DB that reports the D1 batches of each request.
+// The Worker behind a Proxy of env.DB that reports the D1 batches of each request (on the
+// database or on a session of it) and where its sessions started.
 const COUNTING_ENTRY = `
 import Kith from "./index.js";
+const counting = (db, seen) => new Proxy(db, { get(t, p) {
+  const v = Reflect.get(t, p);
+  if (p === "batch") return (...a) => { seen.trips++; return v.apply(t, a); };
+  if (p === "withSession") return (...a) => { seen.starts.push(a[0]); return counting(v.apply(t, a), seen); };
+  return typeof v === "function" && p !== "constructor" ? v.bind(t) : v;
+} });
 export default {
   async fetch(request, env, ctx) {
-    let trips = 0;
-    const DB = new Proxy(env.DB, { get(t, p) {
-      const v = Reflect.get(t, p);
-      if (p === "batch") return (...a) => { trips++; return v.apply(t, a); };
-      return typeof v === "function" && p !== "constructor" ? v.bind(t) : v;
-    } });
+    const seen = { trips: 0, starts: [] };
+    const DB = counting(env.DB, seen);
     const wrapped = new Proxy(env, { get: (t, p) => (p === "DB" ? DB : Reflect.get(t, p)) });
     const res = await Kith.prototype.fetch.call({ env: wrapped, ctx }, request);
     const out = new Response(res.body, res);
-    out.headers.set("x-d1-batches", String(trips));
+    out.headers.set("x-d1-batches", String(seen.trips));
+    out.headers.set("x-d1-sessions", seen.starts.join(" "));
     return out;
   },
 };`;
@@ -109,4 +114,96 @@ test("a rate limit lowered after the configuration was cached holds at once", as
   const admitted = statuses.filter((s) => s === 200).length;
   assert.ok(admitted <= 1 && statuses.every((s) => s === 200 || s === 429), String(statuses));
   assert.equal(await users(pid), 1 + admitted, "the refused sign-ins wrote nothing");
+});
+
+// D1 read replicas (the Sessions API): GET /user, which writes nothing, starts at the caller's
+// bookmark, and every answer hands the caller the bookmark of its session.
+const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
+
+async function get(pid, path, headers = {}) {
+  const res = await fetch(kith.url + path, { headers: { "project-id": pid, origin: ORIGIN, ...headers } });
+  return {
+    status: res.status,
+    body: await res.json(),
+    batches: Number(res.headers.get("x-d1-batches")),
+    sessions: res.headers.get("x-d1-sessions"),
+    bookmark: res.headers.get("kith-bookmark"),
+    exposed: res.headers.get("access-control-expose-headers"),
+  };
+}
+
+async function signedIn(pid, sub) {
+  const nonce = randomUUID();
+  const res = await fetch(`${kith.url}/api/auth/login/social`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "project-id": pid, origin: ORIGIN },
+    body: JSON.stringify({ provider: "oidc:forge", id_token: forge.token({ aud: "app", sub, nonce }), nonce }),
+  });
+  assert.equal(res.status, 200);
+  return { session: await res.json(), bookmark: res.headers.get("kith-bookmark"), sessions: res.headers.get("x-d1-sessions") };
+}
+
+test("a sign-in writes at the primary and hands the page its D1 bookmark", async () => {
+  const pid = await newProject();
+  const { bookmark, sessions } = await signedIn(pid, "erin");
+  assert.equal(sessions, "first-primary");
+  assert.match(bookmark, BOOKMARK);
+  const listed = await get(pid, "/api/auth/providers");
+  assert.match(listed.exposed, /kith-bookmark/, "the page's script may read the header");
+});
+
+test("GET /user on a cached configuration is one read, in a session at the caller's bookmark", async () => {
+  const pid = await newProject();
+  const { session, bookmark } = await signedIn(pid, "frank");
+  const me = await get(pid, "/api/auth/user", { authorization: `Bearer ${session.access_token}`, "kith-bookmark": bookmark });
+  assert.equal(me.status, 200, JSON.stringify(me.body));
+  assert.equal(me.body.id, session.user.id);
+  assert.equal(me.batches, 1, "the version check and the user in one batch");
+  assert.equal(me.sessions, bookmark, "the session starts at the bookmark");
+  assert.match(me.bookmark, BOOKMARK);
+});
+
+test("without a usable bookmark GET /user reads at the primary, so a caller's own writes are always seen", async () => {
+  const pid = await newProject();
+  const { session } = await signedIn(pid, "grace");
+  for (const header of [{}, { "kith-bookmark": "first-unconstrained" }, { "kith-bookmark": "0000-garbage" }]) {
+    const me = await get(pid, "/api/auth/user", { authorization: `Bearer ${session.access_token}`, ...header });
+    assert.equal(me.status, 200, JSON.stringify(me.body));
+    assert.equal(me.sessions, "first-primary", JSON.stringify(header));
+  }
+});
+
+test("the providers list on a cached configuration is its rate-limit count alone", async () => {
+  const pid = await newProject();
+  const cold = await get(pid, "/api/auth/providers");
+  assert.equal(cold.status, 200, JSON.stringify(cold.body));
+  const warm = await get(pid, "/api/auth/providers");
+  assert.equal(warm.status, 200, JSON.stringify(warm.body));
+  assert.deepEqual(warm.body, cold.body);
+  assert.equal(warm.batches, 1, "no configuration read");
+  assert.equal(warm.sessions, "first-primary", "the count is a write");
+});
+
+test("GET /user and the providers list never answer from a cache the project has moved past", async () => {
+  const pid = await newProject();
+  const { session, bookmark } = await signedIn(pid, "heidi");
+  assert.equal((await get(pid, "/api/auth/providers")).status, 200);
+  assert.equal((await project(pid, { allowed_origins: ["https://other.example"] })).status, 200);
+  const me = await get(pid, "/api/auth/user", { authorization: `Bearer ${session.access_token}`, "kith-bookmark": bookmark });
+  assert.equal(me.status, 403, JSON.stringify(me.body));
+  assert.equal(me.body.error, "origin_not_allowed");
+  const listed = await get(pid, "/api/auth/providers");
+  assert.equal(listed.status, 403, JSON.stringify(listed.body));
+  assert.equal(listed.body.error, "origin_not_allowed");
+});
+
+test("the cached providers list is counted against its budget like any other read", async () => {
+  const pid = randomUUID();
+  assert.equal((await project(pid, { settings: { sign_in_per_minute: 100, refresh_per_minute: 2 } })).status, 200);
+  assert.equal((await provider(pid)).status, 200);
+  const statuses = [];
+  for (let i = 0; i < 5; i++) statuses.push((await get(pid, "/api/auth/providers")).status);
+  // Two reads a minute: whichever minutes the five fall in, at least one is refused.
+  assert.ok(statuses.includes(429) && statuses.every((s) => s === 200 || s === 429), String(statuses));
+  assert.ok(statuses.filter((s) => s === 200).length <= 4, String(statuses));
 });

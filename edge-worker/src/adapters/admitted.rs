@@ -26,7 +26,9 @@ pub struct Admission {
     pub project_id: String,
     /// `projects.config_version` of the cached configuration.
     pub version: i64,
-    /// The counter to increment and check: `(key, window start, origin, limit)`.
+    /// The counter to increment and check: `(key, window start, origin, limit)`. `None`:
+    /// a request that writes nothing (`GET /api/auth/user`), whose guard is then a read —
+    /// checked after its batch, so that the batch may run on a read replica.
     pub rate: Option<Rate>,
 }
 
@@ -130,19 +132,50 @@ impl<D: Db> Admitted<D> {
     }
 }
 
+impl<D: Db> Admitted<D> {
+    /// A request that writes nothing: its batch begins with a read of the configuration's
+    /// version, and its results are refused (as [`Refused::Stale`]) if that is not the
+    /// cached one. Nothing was written, so nothing needs to be rolled back.
+    async fn read_only(
+        &self,
+        a: &Admission,
+        stmts: Vec<Stmt>,
+    ) -> Result<Vec<Vec<Row>>, StoreError> {
+        let mut guarded = Vec::with_capacity(stmts.len() + 1);
+        guarded.push(stmt(
+            "SELECT config_version AS v FROM projects WHERE id = ?1",
+            [a.project_id.as_str().into()],
+        ));
+        guarded.extend(stmts);
+        let mut results = self.inner.batch(guarded).await?.into_iter();
+        let version = results
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .and_then(|r| int(&r, "v"));
+        if version != Some(a.version) {
+            self.outcome.refused.set(Some(Refused::Stale));
+            return Err(StoreError::Other("admission refused: Stale".into()));
+        }
+        self.outcome.committed.set(true);
+        Ok(results.collect())
+    }
+}
+
 impl<D: Db> Db for Admitted<D> {
     async fn batch(&self, stmts: Vec<Stmt>) -> Result<Vec<Vec<Row>>, StoreError> {
         let Some(a) = &self.admission else {
             return self.inner.batch(stmts).await;
         };
+        let Some(rate) = &a.rate else {
+            return self.read_only(a, stmts).await;
+        };
         let mut guarded = Vec::with_capacity(stmts.len() + 2);
-        let count = !self.outcome.committed.get();
-        if let Some(r) = a.rate.as_ref().filter(|_| count) {
+        if !self.outcome.committed.get() {
             guarded.push(super::sql::config::count_stmt(
                 &a.project_id,
-                &r.key,
-                r.window,
-                r.origin.as_deref(),
+                &rate.key,
+                rate.window,
+                rate.origin.as_deref(),
             ));
         }
         let skip = guarded.len() + 1;

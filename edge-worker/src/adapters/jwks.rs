@@ -8,7 +8,9 @@
 use super::fetch::Fetcher;
 use crate::app::ports::{Http, KeySource};
 use crate::error::{ApiError, ApiResult};
-use kith_claims::jose::jwks_cache::{decide, ttl_from_cache_control, CacheState, JwksAction};
+use kith_claims::jose::jwks_cache::{
+    decide, record_fetch, ttl_from_cache_control, CacheState, JwksAction,
+};
 use kith_claims::jose::JwkSet;
 use kith_claims::oauth::HttpRequest;
 use std::cell::RefCell;
@@ -189,11 +191,11 @@ pub async fn keys_for(uri: &str, now: i64, kid: Option<&str>) -> ApiResult<Rc<Jw
                 fetched_at: 0,
                 expires_at: 0,
                 last_attempt_at: now,
+                refetched_at: i64::MIN,
                 in_flight: true,
             },
         });
-        entry.state.last_attempt_at = now;
-        entry.state.in_flight = true;
+        record_fetch(&mut entry.state, now);
     });
     // A fresh set that lacks the kid means rotation: go to the provider itself.
     let result = fetch(uri.to_owned(), now, fresh).await;

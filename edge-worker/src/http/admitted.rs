@@ -1,22 +1,28 @@
-//! The one-round-trip path of a returning user's sign-in (id_token form) and of a refresh:
-//! the project's configuration from the isolate's cache, the rate-limit count and the proof
-//! that the cache is current inside the request's own batch (`adapters::admitted`).
+//! The one-round-trip path of a returning user's sign-in (id_token form), a refresh, the
+//! providers list and `GET /user`: the project's configuration from the isolate's cache, the
+//! rate-limit count and the proof that the cache is current inside the request's own batch
+//! (`adapters::admitted`). `GET /user` writes nothing, so its proof is a read checked after
+//! the batch, and the batch may run on a D1 read replica (`http::auth::start`).
 //!
-//! The attempt runs on a copy of the request. It answers only when its guarded batch
-//! committed (or the guard refused it for the rate limit); in every other case — no cached
-//! configuration, the cache's version moved, an origin the cached project does not list, or
-//! any failure before the batch committed (a refusal decided on the cached configuration, a
-//! token that does not verify) — the request goes the ordinary way, on configuration read
-//! fresh and counted there. So the cache can only ever admit what fresh configuration would,
-//! and every request is counted exactly once. Code-form sign-ins never take this path: the
-//! provider's code is single-use, so that exchange could not be retried.
+//! The attempt runs on the request's body read once (`http::body::Body`). It answers only
+//! when its guarded batch committed (or the guard refused it for the rate limit); in every
+//! other case — no cached configuration, the cache's version moved, an origin the cached
+//! project does not list, or any failure before the batch committed (a refusal decided on
+//! the cached configuration, a token that does not verify) — the request goes the ordinary
+//! way, on configuration read fresh and counted there. So the cache can only ever admit what
+//! fresh configuration would, and every request is counted exactly once. Code-form sign-ins
+//! never take this path: the provider's code is single-use, so that exchange could not be
+//! retried.
 
 use super::auth::{dispatch, limited, Call};
+use super::body::Body;
 use super::context::{admitted_platform, client_ip, now_secs};
-use super::{body, cors};
-use crate::adapters::admitted::{Admission, Outcome, Rate, Refused};
+use super::cors;
+use crate::adapters::admitted::{Admission, Admitted, Outcome, Rate, Refused};
 use crate::adapters::config_cache;
+use crate::adapters::d1::D1;
 use crate::app::config::{limit_of, rate_key, window_of};
+use crate::app::store::Db;
 use crate::domain::ProjectId;
 use crate::error::{ApiError, ApiResult};
 use std::rc::Rc;
@@ -25,20 +31,22 @@ use worker::{Env, Method, Request, Response};
 /// The answer of the one-round-trip path, `None` when the request must go the ordinary way.
 /// The flag says whether the origin was admitted (CORS headers).
 pub async fn attempt(
-    req: &mut Request,
-    env: &Env,
+    (req, body): (&Request, &Body),
+    (env, db): (&Env, &D1),
     rest: &[&str],
     origin: Option<&str>,
 ) -> ApiResult<Option<(ApiResult<Response>, bool)>> {
     let method = req.method();
     let eligible = match (&method, rest) {
-        (Method::Post, ["refresh"]) => true,
-        (Method::Post, ["login", "social"]) => id_token_form(req).await?,
+        (Method::Post, ["refresh"]) | (Method::Get, ["user" | "providers"]) => true,
+        (Method::Post, ["login", "social"]) => id_token_form(body),
         _ => false,
     };
-    let Some(limited) = limited(&method, rest).filter(|_| eligible) else {
+    if !eligible {
         return Ok(None);
-    };
+    }
+    // `GET /user` has no budget: it writes nothing, and its guard is a read.
+    let limited = limited(&method, rest);
     let Some(pid) = req
         .headers()
         .get("project-id")?
@@ -56,7 +64,7 @@ pub async fn attempt(
     let admission = Admission {
         project_id: pid.as_str().to_owned(),
         version: config.version,
-        rate: Some(Rate {
+        rate: limited.map(|limited| Rate {
             key: rate_key(limited, &client_ip(req)),
             window: window_of(now),
             origin: origin.map(str::to_owned),
@@ -64,16 +72,24 @@ pub async fn attempt(
         }),
     };
     let outcome = Rc::new(Outcome::default());
-    let platform = admitted_platform(env, Some(admission), outcome.clone()).await?;
-    let mut copy = req.clone()?;
+    // The providers list reads nothing past the configuration: its batch is the count and
+    // the guard alone, run after the answer is made.
+    let count_only = (method == Method::Get && rest == ["providers"])
+        .then(|| Admitted::new(db.clone(), Some(admission.clone()), outcome.clone()));
+    let platform = admitted_platform(env, db.clone(), Some(admission), outcome.clone()).await?;
     let call = Call {
-        req: &mut copy,
+        req,
+        body,
         env,
         platform,
         config,
         now,
     };
     let answer = dispatch(call, rest).await;
+    if let Some(db) = count_only.filter(|_| answer.is_ok()) {
+        // Refused or failed: `outcome` says which, as for any guarded batch.
+        let _ = db.batch(Vec::new()).await;
+    }
     Ok(match (outcome.refused.get(), outcome.committed.get()) {
         (Some(Refused::RateLimited), _) => Some((Err(ApiError::RateLimited), true)),
         (Some(Refused::Stale), _) => {
@@ -85,14 +101,15 @@ pub async fn attempt(
     })
 }
 
-/// Whether a sign-in body is the id_token form (read from a copy; the request stays unread).
-async fn id_token_form(req: &Request) -> ApiResult<bool> {
-    let mut copy = req.clone()?;
-    let Ok(bytes) = body::bytes(&mut copy).await else {
-        return Ok(false);
-    };
-    Ok(serde_json::from_slice::<serde_json::Value>(&bytes)
+/// Whether a sign-in body is the id_token form.
+fn id_token_form(body: &Body) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Form<'a> {
+        #[serde(borrow)]
+        id_token: Option<&'a str>,
+    }
+    body.bytes()
         .ok()
-        .and_then(|v| v.get("id_token").map(serde_json::Value::is_string))
-        .unwrap_or(false))
+        .and_then(|b| serde_json::from_slice::<Form<'_>>(b).ok())
+        .is_some_and(|f| f.id_token.is_some())
 }

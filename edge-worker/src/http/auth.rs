@@ -3,8 +3,10 @@
 //! request names its project with the `project-id` header; browser calls are checked
 //! against the project's origins.
 
-use super::context::{bearer, client_ip, issuer, now_secs, platform, session};
-use super::{body, cors, identities, otp, wire};
+use super::body::Body;
+use super::context::{admitted_platform, bearer, client_ip, issuer, now_secs, session};
+use super::{cors, identities, otp, wire};
+use crate::adapters::d1::{Bookmark, Start, D1};
 use crate::adapters::platform::WorkerPlatform;
 use crate::app::config::{self, Limited, RateKey};
 use crate::app::prove::{parse_claim, Claim, LoginBody, RedirectRule};
@@ -16,11 +18,14 @@ use crate::error::{ApiError, ApiResult};
 use kith_claims::Verified;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::rc::Rc;
 use worker::{Env, Method, Request, Response};
 
 /// One `/api/auth` request, its project's configuration loaded.
 pub struct Call<'a> {
-    pub req: &'a mut Request,
+    pub req: &'a Request,
+    /// The request's body, read once (`http::body::Body`).
+    pub body: &'a Body,
     pub env: &'a Env,
     pub platform: WorkerPlatform,
     pub config: Config,
@@ -35,13 +40,20 @@ impl Call<'_> {
     }
 }
 
-/// Routes `/api/auth/{rest}`; the answer carries CORS headers for `origin`.
+/// The request header (and answer header) carrying a D1 bookmark.
+pub const BOOKMARK: &str = "kith-bookmark";
+
+/// Routes `/api/auth/{rest}`; the answer carries CORS headers for `origin` and the bookmark
+/// of the request's D1 session.
 pub async fn handle(req: &mut Request, env: &Env, rest: &[&str]) -> ApiResult<Response> {
     let origin = req.headers().get("origin")?;
-    let fast = super::admitted::attempt(req, env, rest, origin.as_deref()).await?;
-    let (resp, admitted) = match fast {
+    let body = Body::read(req).await;
+    let req = &*req;
+    let db = D1::open(env, &start(req, rest)?)?;
+    let fast = super::admitted::attempt((req, &body), (env, &db), rest, origin.as_deref());
+    let (resp, admitted) = match fast.await? {
         Some(answer) => answer,
-        None => match prepare(req, env, rest, origin.as_deref()).await {
+        None => match prepare((req, &body), (env, &db), rest, origin.as_deref()).await {
             Ok(call) => (dispatch(call, rest).await, true),
             // Past the origin check: the page may read why (the SDK backs off on 429).
             Err(e @ ApiError::RateLimited) => (Err(e), true),
@@ -52,12 +64,31 @@ pub async fn handle(req: &mut Request, env: &Env, rest: &[&str]) -> ApiResult<Re
         Ok(r) => r,
         Err(e) => wire::error_response(&e)?,
     };
+    if let Some(bookmark) = db.bookmark() {
+        resp.headers().set(BOOKMARK, &bookmark)?;
+    }
     if admitted {
         cors::allow(resp, origin.as_deref())
     } else {
         // No CORS headers for an origin the project does not list (or no project).
         Ok(resp)
     }
+}
+
+/// Where the request's D1 session starts. `GET /user` is the one read that writes nothing:
+/// it starts at a replica at least as recent as the caller's bookmark, or at the primary
+/// without one, so a caller's own sign-in or link is always seen. Everything else writes
+/// (the providers list too: its rate-limit count, which is all it sends to D1 once the
+/// configuration is cached) and starts at the primary.
+fn start(req: &Request, rest: &[&str]) -> ApiResult<Start> {
+    let bookmark = req
+        .headers()
+        .get(BOOKMARK)?
+        .and_then(|b| Bookmark::parse(&b));
+    Ok(match (req.method(), rest, bookmark) {
+        (Method::Get, ["user"], Some(bookmark)) => Start::After(bookmark),
+        _ => Start::Primary,
+    })
 }
 
 /// Which budget a route spends.
@@ -75,8 +106,8 @@ pub fn limited(method: &Method, rest: &[&str]) -> Option<Limited> {
 }
 
 async fn prepare<'a>(
-    req: &'a mut Request,
-    env: &'a Env,
+    (req, body): (&'a Request, &'a Body),
+    (env, db): (&'a Env, &D1),
     rest: &[&str],
     origin: Option<&str>,
 ) -> ApiResult<Call<'a>> {
@@ -93,7 +124,7 @@ async fn prepare<'a>(
         client_ip: &ip,
         origin,
     });
-    let platform = platform(env).await?;
+    let platform = admitted_platform(env, db.clone(), None, Rc::default()).await?;
     // One round trip; the counter moves only for an origin the project admits.
     let config = config::load(&platform.db, &pid, rate.as_ref(), now).await?;
     crate::adapters::config_cache::put(&config, now);
@@ -101,6 +132,7 @@ async fn prepare<'a>(
     config::check_rate(&config, limit)?;
     Ok(Call {
         req,
+        body,
         env,
         platform,
         config,
@@ -173,11 +205,9 @@ pub async fn answer(call: &Call<'_>, granted: signin::Granted) -> ApiResult<Resp
 
 /// Reads a sign-in (or link) body for its enabled provider: redirect URIs are the project's,
 /// or the Worker's own form_post relay for that provider.
-pub async fn read_claim<'c>(
-    req: &mut Request,
-    config: &'c Config,
-) -> ApiResult<(&'c Provider, Claim)> {
-    let b: LoginBody = body::read_json(req).await?;
+pub fn read_claim<'c>(call: &Call<'_>, config: &'c Config) -> ApiResult<(&'c Provider, Claim)> {
+    let req = call.req;
+    let b: LoginBody = call.body.json()?;
     let provider = config::enabled_provider(config, &b.provider)?;
     let own_relay = super::flow::callback_url(req, &config.project.id, &b.provider)?;
     let rule = RedirectRule {
@@ -188,7 +218,7 @@ pub async fn read_claim<'c>(
 }
 
 async fn login(call: Call<'_>) -> ApiResult<Response> {
-    let (provider, claim) = read_claim(call.req, &call.config).await?;
+    let (provider, claim) = read_claim(&call, &call.config)?;
     let project = &call.config.project;
     let granted = signin::sign_in(&call.platform, project, provider, claim, call.now).await?;
     answer(&call, granted).await
@@ -201,7 +231,7 @@ struct RefreshBody {
 }
 
 async fn refresh(call: Call<'_>) -> ApiResult<Response> {
-    let b: RefreshBody = body::read_json(call.req).await?;
+    let b: RefreshBody = call.body.json()?;
     let token = RefreshToken::new(b.refresh_token);
     let key = &call.platform.crypto.keys.refresh_key;
     let db = &call.platform.db;
@@ -219,12 +249,7 @@ struct LogoutBody {
 async fn logout(call: Call<'_>) -> ApiResult<Response> {
     let project = &call.config.project;
     let claims = call.bearer().await?;
-    let bytes = body::bytes(call.req).await?;
-    let b: LogoutBody = if bytes.is_empty() {
-        LogoutBody::default()
-    } else {
-        body::json(&bytes)?
-    };
+    let b: LogoutBody = call.body.json_or_default()?;
     let scope = match b.scope.as_deref() {
         None | Some("local") => LogoutScope::Local,
         Some("global") => LogoutScope::Global,
@@ -257,12 +282,7 @@ struct CheckBody {
 async fn session_check(call: Call<'_>) -> ApiResult<Response> {
     let project = &call.config.project;
     let has_bearer = call.req.headers().get("authorization")?.is_some();
-    let bytes = body::bytes(call.req).await?;
-    let b: CheckBody = if bytes.is_empty() {
-        CheckBody::default()
-    } else {
-        body::json(&bytes)?
-    };
+    let b: CheckBody = call.body.json_or_default()?;
     let sid = match (b.sid, has_bearer) {
         (Some(sid), false) => sid,
         (None, true) => call.bearer().await?.sid.clone(),

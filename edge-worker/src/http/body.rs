@@ -12,20 +12,29 @@ use worker::Request;
 /// Largest request body read, in bytes.
 pub const MAX_BODY: usize = 64 * 1024;
 
-fn too_large() -> ApiError {
-    ApiError::InvalidRequest("body too large".into())
-}
-
 /// The body's bytes (`422 invalid_request` past [`MAX_BODY`]).
 pub async fn bytes(req: &mut Request) -> ApiResult<Vec<u8>> {
-    if let Some(len) = req.headers().get("content-length")? {
-        let len: usize = len
-            .trim()
-            .parse()
-            .map_err(|_| ApiError::InvalidRequest("invalid content-length".into()))?;
+    capped(req).await.map_err(refused)
+}
+
+fn refused(reason: &'static str) -> ApiError {
+    ApiError::InvalidRequest(reason.into())
+}
+
+async fn capped(req: &mut Request) -> Result<Vec<u8>, &'static str> {
+    const TOO_LARGE: &str = "body too large";
+    const UNREADABLE: &str = "unreadable body";
+    if let Some(len) = req
+        .headers()
+        .get("content-length")
+        .map_err(|_| UNREADABLE)?
+    {
+        let len: usize = len.trim().parse().map_err(|_| "invalid content-length")?;
         if len > MAX_BODY {
-            return Err(too_large());
+            return Err(TOO_LARGE);
         }
+        // The runtime frames the body by its length: read it whole, no stream reader.
+        return req.bytes().await.map_err(|_| UNREADABLE);
     }
     // No body at all (a GET, an empty POST) reads as empty.
     let Ok(mut stream) = req.stream() else {
@@ -33,13 +42,43 @@ pub async fn bytes(req: &mut Request) -> ApiResult<Vec<u8>> {
     };
     let mut out = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| ApiError::InvalidRequest("unreadable body".into()))?;
+        let chunk = chunk.map_err(|_| UNREADABLE)?;
         if out.len() + chunk.len() > MAX_BODY {
-            return Err(too_large());
+            return Err(TOO_LARGE);
         }
         out.extend_from_slice(&chunk);
     }
     Ok(out)
+}
+
+/// A request's body, read once before routing (within the limits of [`bytes`]); a body
+/// that was refused is that refusal for whichever handler reads it, so the order of checks a
+/// caller sees (origin, rate limit, then the body) stays as if each handler read it itself.
+pub struct Body(Result<Vec<u8>, &'static str>);
+
+impl Body {
+    pub async fn read(req: &mut Request) -> Self {
+        Self(capped(req).await)
+    }
+
+    pub fn bytes(&self) -> ApiResult<&[u8]> {
+        self.0.as_deref().map_err(|r| refused(r))
+    }
+
+    /// The body as JSON of type `T`.
+    pub fn json<T: for<'de> Deserialize<'de>>(&self) -> ApiResult<T> {
+        json(self.bytes()?)
+    }
+
+    /// The body as JSON of type `T`, or `T::default()` when it is empty.
+    pub fn json_or_default<T: for<'de> Deserialize<'de> + Default>(&self) -> ApiResult<T> {
+        let bytes = self.bytes()?;
+        if bytes.is_empty() {
+            Ok(T::default())
+        } else {
+            json(bytes)
+        }
+    }
 }
 
 /// A JSON body of type `T`.

@@ -2,7 +2,7 @@
 //! platform, the issuer, the client IP, the bearer's claims and the signed session.
 
 use crate::adapters::admitted::{Admission, Admitted, Outcome};
-use crate::adapters::d1::D1;
+use crate::adapters::d1::{Start, D1};
 use crate::adapters::keys::{self, Keys};
 use crate::adapters::platform::{WebCrypto, WorkerPlatform};
 use crate::adapters::webcrypto::WebCryptoVerifier;
@@ -19,25 +19,27 @@ pub fn now_secs() -> i64 {
     i64::try_from(Date::now().as_millis() / 1000).unwrap_or(i64::MAX)
 }
 
-/// The D1 binding.
+/// The D1 binding, in a session at the primary.
 pub fn database(env: &Env) -> ApiResult<D1> {
-    Ok(D1(env.d1("DB")?))
+    Ok(D1::open(env, &Start::Primary)?)
 }
 
-/// The production platform with the isolate's keys.
+/// The production platform with the isolate's keys, its queries at the primary.
 pub async fn platform(env: &Env) -> ApiResult<WorkerPlatform> {
-    admitted_platform(env, None, Rc::default()).await
+    admitted_platform(env, database(env)?, None, Rc::default()).await
 }
 
-/// The production platform whose batches carry `admission`'s guard
-/// (`adapters::admitted`): the configuration came from the isolate's cache.
+/// The production platform on the request's D1 session `db`, whose batches carry
+/// `admission`'s guard (`adapters::admitted`) when the configuration came from the
+/// isolate's cache.
 pub async fn admitted_platform(
     env: &Env,
+    db: D1,
     admission: Option<Admission>,
     outcome: Rc<Outcome>,
 ) -> ApiResult<WorkerPlatform> {
     Ok(WorkerPlatform {
-        db: Admitted::new(database(env)?, admission, outcome),
+        db: Admitted::new(db, admission, outcome),
         crypto: WebCrypto {
             keys: keys::load(env).await?,
         },

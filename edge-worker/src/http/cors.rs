@@ -31,7 +31,7 @@ pub async fn preflight<D: Db>(db: &D, req: &Request) -> ApiResult<Response> {
         headers.set("access-control-allow-methods", "GET, POST, DELETE, OPTIONS")?;
         headers.set(
             "access-control-allow-headers",
-            "content-type, project-id, authorization",
+            "content-type, project-id, authorization, kith-bookmark",
         )?;
         headers.set("access-control-max-age", "600")?;
         headers.set("vary", "origin")?;
@@ -44,6 +44,8 @@ pub fn allow(resp: Response, origin: Option<&str>) -> ApiResult<Response> {
     if let Some(origin) = origin {
         let headers = resp.headers();
         headers.set("access-control-allow-origin", origin)?;
+        // The page's SDK keeps the D1 bookmark for its next read (`http::auth::BOOKMARK`).
+        headers.set("access-control-expose-headers", "kith-bookmark")?;
         headers.set("vary", "origin")?;
     }
     Ok(resp)

@@ -13,7 +13,7 @@ use worker::Response;
 /// Links the provider account a sign-in body proves to the bearer's user.
 pub async fn link(call: Call<'_>) -> ApiResult<Response> {
     let claims = call.bearer().await?;
-    let (provider, claim) = super::auth::read_claim(call.req, &call.config).await?;
+    let (provider, claim) = super::auth::read_claim(&call, &call.config)?;
     let project = &call.config.project;
     let user =
         identities::link(&call.platform, project, provider, claim, &claims, call.now).await?;

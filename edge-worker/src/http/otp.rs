@@ -2,7 +2,7 @@
 //! sign-in (`app::otp`).
 
 use super::auth::{answer, Call};
-use super::{body, wire};
+use super::wire;
 use crate::app::otp;
 use crate::app::signin::Fresh;
 use crate::domain::Secret;
@@ -25,7 +25,7 @@ struct ResendBody {
 
 /// `POST /api/auth/verify-email {verification_token, code}` → the session.
 pub async fn verify(call: Call<'_>) -> ApiResult<Response> {
-    let b: VerifyBody = body::read_json(call.req).await?;
+    let b: VerifyBody = call.body.json()?;
     let code = Secret::new(b.code);
     let fresh = Fresh::draw(&call.platform.crypto)?;
     let p = &call.platform;
@@ -43,7 +43,7 @@ pub async fn verify(call: Call<'_>) -> ApiResult<Response> {
 
 /// `POST /api/auth/verify-email/resend {verification_token}` → 204, a new code sent.
 pub async fn resend(call: Call<'_>) -> ApiResult<Response> {
-    let b: ResendBody = body::read_json(call.req).await?;
+    let b: ResendBody = call.body.json()?;
     let project = &call.config.project;
     otp::resend(&call.platform, project, &b.verification_token, call.now).await?;
     wire::no_content()

@@ -1,6 +1,7 @@
 //! The one-round-trip sign-in's guard (`adapters::admitted`): a batch decided on a cached
 //! configuration commits only while that configuration is current and the request is within
-//! its rate limit; otherwise nothing of it is kept and the reason is known.
+//! its rate limit; otherwise nothing of it is kept and the reason is known. A read-only
+//! admission (`GET /user`) writes nothing and drops a stale answer.
 
 use super::world::*;
 use kith_worker::adapters::admitted::{Admission, Admitted, Outcome, Rate, Refused};
@@ -104,4 +105,60 @@ fn a_batch_over_the_rate_limit_writes_nothing_and_says_so() {
     assert_eq!(outcome.refused.get(), Some(Refused::RateLimited));
     assert_eq!(w.count("users"), 2);
     assert_eq!(counter(&w), 2);
+}
+
+/// `GET /user`'s admission: no counter, the version read beside the user.
+fn reading(version: i64) -> Admission {
+    Admission {
+        project_id: PID.into(),
+        version,
+        rate: None,
+    }
+}
+
+fn read_user(
+    w: &World,
+    a: Admission,
+    g: &kith_worker::app::signin::Granted,
+) -> (bool, Rc<Outcome>) {
+    let outcome = Rc::new(Outcome::default());
+    let db = Admitted::new(&w.db, Some(a), outcome.clone());
+    let sid = g.session_id.as_str();
+    let user = block_on(sql::sessions::session_user(&db, PID, sid, &g.user.id, NOW));
+    (matches!(user, Ok(Some(_))), outcome)
+}
+
+#[test]
+fn a_read_on_the_current_configuration_writes_nothing_and_answers() {
+    let w = world();
+    let g = w
+        .sign_in(&provider("google", open()), "g-r", None, false)
+        .unwrap();
+    let before = (counter(&w), w.count("admission_guard"));
+    let (ok, outcome) = read_user(&w, reading(version(&w.db)), &g);
+    assert!(ok);
+    assert!(outcome.committed.get());
+    assert_eq!(outcome.refused.get(), None);
+    assert_eq!(
+        (counter(&w), w.count("admission_guard")),
+        before,
+        "a read writes nothing, so it may run on a replica"
+    );
+}
+
+#[test]
+fn a_read_on_a_stale_configuration_is_refused_and_its_answer_dropped() {
+    let w = world();
+    let g = w
+        .sign_in(&provider("google", open()), "g-s", None, false)
+        .unwrap();
+    let cached = version(&w.db);
+    block_on(sql::admin::put_project(&w.db, &w.project, NOW)).unwrap();
+    let (ok, outcome) = read_user(&w, reading(cached), &g);
+    assert!(
+        !ok,
+        "no user from a batch read on a configuration the project moved past"
+    );
+    assert_eq!(outcome.refused.get(), Some(Refused::Stale));
+    assert!(!outcome.committed.get());
 }

@@ -270,3 +270,34 @@ fn without_use_email_as_identifier_a_colliding_email_gets_its_own_user() {
     assert_eq!(w.count("users"), 2);
     assert!(!other.user.email_verified, "not this user's identifier");
 }
+
+#[test]
+fn a_returning_sign_in_records_the_provider_s_new_email_on_the_identity_only_when_it_changed() {
+    let w = world();
+    let g = provider("google", open());
+    w.sign_in(&g, "g-mail", Some("old@example.com"), true)
+        .unwrap();
+    let same = w
+        .sign_in(&g, "g-mail", Some("old@example.com"), true)
+        .unwrap();
+    assert_eq!(
+        same.user.identities[0].email.as_deref(),
+        Some("old@example.com")
+    );
+    let moved = w
+        .sign_in(&g, "g-mail", Some("new@example.com"), false)
+        .unwrap();
+    let identity = &moved.user.identities[0];
+    assert_eq!(identity.email.as_deref(), Some("new@example.com"));
+    assert!(
+        !identity.email_verified,
+        "the provider no longer vouches for it"
+    );
+    let stored =
+        w.db.query("SELECT email, email_verified FROM identities WHERE subject = 'g-mail'");
+    assert_eq!(
+        text(&stored[0], "email").as_deref(),
+        Some("new@example.com")
+    );
+    assert_eq!(int(&stored[0], "email_verified"), Some(0));
+}

@@ -8,14 +8,17 @@ use super::world::*;
 
 /// Plan steps that read a whole table, or all of a project's rows of one (a `SEARCH` whose only
 /// constraint is the project id), as opposed to a search by a key. Table functions
-/// (`json_each` over a project's origins) and constant rows are not tables, and a project's
+/// (`json_each` over a project's origins), constant rows and a statement's own `VALUES` list
+/// are not tables, and a project's
 /// own configuration (its providers) is read whole on purpose: it does not grow with use.
 fn walks(step: &str) -> bool {
     if step.contains(" providers ") {
         return false;
     }
-    let scan =
-        step.starts_with("SCAN") && !step.contains("json_each") && step != "SCAN CONSTANT ROW";
+    let not_a_table = step.contains("json_each")
+        || step == "SCAN CONSTANT ROW"
+        || step.ends_with("-ROW VALUES CLAUSE");
+    let scan = step.starts_with("SCAN") && !not_a_table;
     scan || (step.starts_with("SEARCH") && step.ends_with("(project_id=?)"))
 }
 

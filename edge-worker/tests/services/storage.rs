@@ -77,12 +77,11 @@ fn a_failure_midway_through_the_sign_in_batch_leaves_no_partial_user_identity_or
 
 #[test]
 fn every_purge_uses_an_index() {
-    // Purges run inside sign-in batches; a scan would make every sign-in cost grow with the
-    // table (bench/workerd-handler.mjs caught the used-token purge walking a project's keys).
+    // Purges run inside request batches; a scan would make every request cost grow with the
+    // table (bench/workerd-handler.mjs caught a used-token purge walking a project's keys).
     let db = Sqlite::with_migrations().unwrap();
     for (sql, params) in [
         (sql::config::PURGE_RATE_LIMITS, 2),
-        (sql::signin::PURGE_USED_TOKENS, 2),
         (sql::flow::PURGE_OAUTH_STATES, 1),
     ] {
         let args = (0..params).map(|i| kith_worker::app::store::Value::Int(i + 1));

@@ -355,17 +355,6 @@ fn no_statement_of_the_vault_walks_a_table() {
     assert!(plans
         .iter()
         .any(|p| p.sql.starts_with("UPDATE provider_tokens SET lease_id")));
-    let walking: Vec<String> = plans
-        .iter()
-        .flat_map(|p| {
-            p.steps
-                .iter()
-                .filter(|s| {
-                    (s.starts_with("SCAN") && *s != "SCAN CONSTANT ROW")
-                        || (s.starts_with("SEARCH") && s.ends_with("(project_id=?)"))
-                })
-                .map(move |s| format!("{s}  <-  {}", p.sql))
-        })
-        .collect();
+    let walking = super::plans::walking(&n.p.db);
     assert!(walking.is_empty(), "{walking:#?}");
 }

@@ -5,7 +5,9 @@
 //!   [[`MIN_TTL_SECS`], [`MAX_TTL_SECS`]] ([`DEFAULT_TTL_SECS`] without one): a provider cannot
 //!   make Kith fetch on every request, nor keep a revoked key forever.
 //! - A token with an unknown `kid` (key rotation) triggers a refetch at most once per
-//!   [`REFETCH_COOLDOWN_SECS`], so random `kid`s cannot make Kith hammer the provider.
+//!   [`REFETCH_COOLDOWN_SECS`], counted from the last such refetch (not from the last fetch:
+//!   a key that starts signing just after a routine fetch is still seen at once), so random
+//!   `kid`s cannot make Kith hammer the provider. `kith-sdk/server` keeps the same rule.
 //! - Concurrent requests that need a fetch share the one in flight.
 
 /// Shortest cache lifetime honoured.
@@ -14,7 +16,7 @@ pub const MIN_TTL_SECS: i64 = 60;
 pub const MAX_TTL_SECS: i64 = 24 * 3600;
 /// Lifetime when the provider sends no usable `max-age`.
 pub const DEFAULT_TTL_SECS: i64 = 600;
-/// Minimum time between two fetches of one key set.
+/// Minimum time between two refetches of one key set for an unknown `kid`.
 pub const REFETCH_COOLDOWN_SECS: i64 = 30;
 
 /// Cache lifetime from a `Cache-Control` header value (RFC 9111 section 5.2.2.1).
@@ -45,6 +47,9 @@ pub struct CacheState {
     pub expires_at: i64,
     /// When a fetch was last started (successful or not).
     pub last_attempt_at: i64,
+    /// When a fetch for an unknown `kid` was last started (`i64::MIN`: never); see
+    /// [`record_fetch`].
+    pub refetched_at: i64,
     /// Whether a fetch is running now.
     pub in_flight: bool,
 }
@@ -54,7 +59,7 @@ pub struct CacheState {
 pub enum JwksAction {
     /// Use the cached key set.
     UseCached,
-    /// Start a fetch (and record `last_attempt_at = now`, `in_flight = true`).
+    /// Start a fetch (and record it with [`record_fetch`]).
     Fetch,
     /// Wait for the fetch in flight, then use its result.
     JoinInFlight,
@@ -80,11 +85,21 @@ pub fn decide(state: Option<&CacheState>, now: i64, kid_known: bool) -> JwksActi
     if s.in_flight {
         return JwksAction::JoinInFlight;
     }
-    if now - s.last_attempt_at >= REFETCH_COOLDOWN_SECS {
+    if now.saturating_sub(s.refetched_at) >= REFETCH_COOLDOWN_SECS {
         JwksAction::Fetch
     } else {
         JwksAction::UseCached
     }
+}
+
+/// Records in `s` a fetch started at `now` because [`decide`] said so: a fetch while the set
+/// was fresh was for an unknown `kid`, and starts that cooldown.
+pub fn record_fetch(s: &mut CacheState, now: i64) {
+    if now < s.expires_at {
+        s.refetched_at = now;
+    }
+    s.last_attempt_at = now;
+    s.in_flight = true;
 }
 
 #[cfg(test)]
@@ -96,6 +111,7 @@ mod tests {
             fetched_at: now,
             expires_at: now + 600,
             last_attempt_at: now,
+            refetched_at: i64::MIN,
             in_flight: false,
         }
     }
@@ -131,14 +147,18 @@ mod tests {
     }
 
     #[test]
-    fn unknown_kid_refetches_at_most_once_per_cooldown() {
-        let s = fresh(100);
+    fn unknown_kid_refetches_at_once_then_at_most_once_per_cooldown() {
+        let mut s = fresh(100);
+        // Just after a routine fetch, a new key is seen at once.
+        assert_eq!(decide(Some(&s), 101, false), JwksAction::Fetch);
+        record_fetch(&mut s, 101);
+        s.in_flight = false;
         assert_eq!(
-            decide(Some(&s), 100 + REFETCH_COOLDOWN_SECS - 1, false),
+            decide(Some(&s), 101 + REFETCH_COOLDOWN_SECS - 1, false),
             JwksAction::UseCached
         );
         assert_eq!(
-            decide(Some(&s), 100 + REFETCH_COOLDOWN_SECS, false),
+            decide(Some(&s), 101 + REFETCH_COOLDOWN_SECS, false),
             JwksAction::Fetch
         );
         let running = CacheState {
@@ -146,9 +166,18 @@ mod tests {
             ..s
         };
         assert_eq!(
-            decide(Some(&running), 100 + REFETCH_COOLDOWN_SECS, false),
+            decide(Some(&running), 101 + REFETCH_COOLDOWN_SECS, false),
             JwksAction::JoinInFlight
         );
+    }
+
+    #[test]
+    fn a_routine_fetch_does_not_start_the_unknown_kid_cooldown() {
+        let mut s = fresh(0);
+        s.expires_at = 0;
+        record_fetch(&mut s, 10);
+        assert_eq!(s.refetched_at, i64::MIN);
+        assert_eq!(s.last_attempt_at, 10);
     }
 
     #[test]
@@ -160,7 +189,8 @@ mod tests {
             match decide(Some(&s), now, false) {
                 JwksAction::Fetch => {
                     fetches += 1;
-                    s.last_attempt_at = now;
+                    record_fetch(&mut s, now);
+                    s.in_flight = false;
                 }
                 JwksAction::UseCached | JwksAction::JoinInFlight => {}
             }

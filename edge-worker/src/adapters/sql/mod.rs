@@ -109,14 +109,18 @@ fn provider_from(row: &Row) -> Result<Provider, StoreError> {
 }
 
 /// `SELECT` of the CONTRACT user (with identities as JSON) for users matching `condition`.
+/// How many columns [`user_select`] returns.
+const USER_COLUMNS: usize = 9;
+
+/// The columns of a user (`u`) as [`user_from`] reads them.
+const USER_COLUMNS_SQL: &str =
+    "u.id, u.email, u.email_verified, u.name, u.picture, u.roles, u.created_at, u.last_sign_in_at, \
+     (SELECT json_group_array(json_object('provider', i.provider, 'subject', i.subject, 'email', i.email, \
+       'email_verified', i.email_verified, 'linked_at', i.linked_at)) \
+      FROM identities i WHERE i.user_id = u.id) AS identities";
+
 fn user_select(condition: &str) -> String {
-    format!(
-        "SELECT u.id, u.email, u.email_verified, u.name, u.picture, u.roles, u.created_at, u.last_sign_in_at, \
-         (SELECT json_group_array(json_object('provider', i.provider, 'subject', i.subject, 'email', i.email, \
-           'email_verified', i.email_verified, 'linked_at', i.linked_at)) \
-          FROM identities i WHERE i.user_id = u.id) AS identities \
-         FROM users u WHERE {condition}"
-    )
+    format!("SELECT {USER_COLUMNS_SQL} FROM users u WHERE {condition}")
 }
 
 #[derive(serde::Deserialize)]

@@ -1,7 +1,7 @@
 //! Sessions: refresh-token rotation with a grace for racing tabs and family revocation on
 //! reuse, revocation, and the user of a live session.
 
-use super::{json_list, query, user_from, user_select, LIVE_SESSION_USER};
+use super::{json_list, query, user_from, user_select, LIVE_SESSION_USER, USER_COLUMNS_SQL};
 use crate::app::store::{stmt, text, Db, StoreError};
 use crate::domain::UserOut;
 
@@ -44,31 +44,26 @@ pub async fn refresh<D: Db>(
              (SELECT session_id FROM refresh_tokens WHERE token_hash = ?1 AND rotated_at < ?3 - ?4)",
             [hash.into(), pid.into(), now.into(), grace.into()],
         ),
+        // The session and its user, once the successor is in place.
         stmt(
-            "SELECT s.id AS session_id, s.amr AS amr, s.user_id AS user_id FROM refresh_tokens r \
-             JOIN sessions s ON s.id = r.session_id \
-             WHERE r.token_hash = ?1 AND s.project_id = ?2 AND s.revoked_at IS NULL AND s.expires_at > ?3 \
-               AND EXISTS (SELECT 1 FROM refresh_tokens o WHERE o.token_hash = ?4 AND o.session_id = s.id)",
+            format!(
+                "SELECT s.id AS session_id, s.amr AS amr, {USER_COLUMNS_SQL} FROM refresh_tokens r \
+                 JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id \
+                 WHERE r.token_hash = ?1 AND s.project_id = ?2 AND s.revoked_at IS NULL AND s.expires_at > ?3 \
+                   AND EXISTS (SELECT 1 FROM refresh_tokens o WHERE o.token_hash = ?4 AND o.session_id = s.id)"
+            ),
             [successor.into(), pid.into(), now.into(), hash.into()],
         ),
-        stmt(
-            user_select(
-                "u.id = (SELECT s.user_id FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id \
-                 WHERE r.token_hash = ?1 AND s.project_id = ?2 AND s.revoked_at IS NULL AND s.expires_at > ?3)",
-            ),
-            [successor.into(), pid.into(), now.into()],
-        ),
     ];
-    let mut results = db.batch(batch).await?;
-    let user_rows = results.pop().unwrap_or_default();
-    let session_rows = results.pop().unwrap_or_default();
-    let (Some(session), Some(user)) = (session_rows.first(), user_rows.first()) else {
+    let results = db.batch(batch).await?;
+    let rows = results.into_iter().next_back().unwrap_or_default();
+    let Some(row) = rows.first() else {
         return Ok(None);
     };
     Ok(Some(Refreshed {
-        session_id: text(session, "session_id").unwrap_or_default(),
-        amr: json_list(text(session, "amr"), "amr")?,
-        user: user_from(user)?,
+        session_id: text(row, "session_id").unwrap_or_default(),
+        amr: json_list(text(row, "amr"), "amr")?,
+        user: user_from(row)?,
     }))
 }
 

@@ -2,19 +2,16 @@
 //! per the precomputed linking decisions, open the session and read the user back — one
 //! round trip, one transaction. (Pending email verifications: [`super::otp`].)
 
-use super::{corrupt, one, user_from, user_select};
+use super::{corrupt, one, user_from, user_select, USER_COLUMNS};
 use crate::app::store::{stmt, text, Db, Row, Stmt, StoreError, Value};
 use crate::app::vault::Vault;
 use crate::domain::identity::ReplayKey;
 use crate::domain::{ProvenIdentity, UserOut};
 use kith_claims::linking::{Grant, Refusal};
 
-/// Prunes a project's expired single-use keys (in every batch that claims keys).
-pub const PURGE_USED_TOKENS: &str =
-    "DELETE FROM used_tokens WHERE project_id = ?1 AND expires_at < ?2";
-
-/// Makes an id_token and a nonce single-use inside a batch. Each key is claimed with
-/// `ON CONFLICT DO NOTHING RETURNING`, tagged with this request's `claim` id; the batch's
+/// Makes an id_token and a nonce single-use inside a batch: one statement claims every key,
+/// tagged with this request's `claim` id — a key no one holds is inserted, an expired one is
+/// taken over (the scheduled prune deletes the rest), a live one is left alone. The batch's
 /// writes carry [`SingleUse::guard`], so they happen only if every key was claimed by this
 /// request. A replayed key is then a result ([`SingleUse::replayed`]), and nothing is written.
 pub struct SingleUse<'a> {
@@ -32,18 +29,30 @@ impl<'a> SingleUse<'a> {
         }
     }
 
-    /// The batch's first statements: the purge, then one claim per key (indices `1..=n`).
+    /// The batch's first statement (index 0): the claim of every key, returning the keys
+    /// this request now holds.
     pub fn claims(&self, now: i64) -> Vec<Stmt> {
-        let pid = self.project_id;
-        let mut batch = vec![stmt(PURGE_USED_TOKENS, [pid.into(), now.into()])];
+        let mut args: Vec<Value> = vec![self.project_id.into(), self.claim.into(), now.into()];
+        let mut rows = Vec::with_capacity(self.keys.len());
         for k in self.keys {
-            batch.push(stmt(
-                "INSERT INTO used_tokens (project_id, key, expires_at, claimed_by) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (project_id, key) DO NOTHING RETURNING key",
-                [pid.into(), k.key.as_str().into(), k.keep_until.into(), self.claim.into()],
-            ));
+            let at = args.len();
+            rows.push(format!("(?1, ?{}, ?{}, ?2)", at + 1, at + 2));
+            args.push(k.key.as_str().into());
+            args.push(k.keep_until.into());
         }
-        batch
+        if rows.is_empty() {
+            return Vec::new();
+        }
+        vec![stmt(
+            format!(
+                "INSERT INTO used_tokens (project_id, key, expires_at, claimed_by) VALUES {} \
+                 ON CONFLICT (project_id, key) DO UPDATE SET expires_at = excluded.expires_at, \
+                   claimed_by = excluded.claimed_by WHERE used_tokens.expires_at < ?3 \
+                 RETURNING key",
+                rows.join(", ")
+            ),
+            args,
+        )]
     }
 
     /// `sql` with `{fresh}` replaced by the condition "every key is this request's", as a
@@ -65,7 +74,12 @@ impl<'a> SingleUse<'a> {
 
     /// Whether a key was already used, from the results of [`SingleUse::claims`].
     pub fn replayed(&self, results: &[Vec<Row>]) -> bool {
-        (1..=self.keys.len()).any(|i| results.get(i).is_none_or(Vec::is_empty))
+        let claimed = if self.keys.is_empty() {
+            0
+        } else {
+            results.first().map_or(0, Vec::len)
+        };
+        claimed < self.keys.len()
     }
 }
 
@@ -149,7 +163,11 @@ fn writes(s: &SignIn<'_>, once: &SingleUse<'_>) -> Vec<Stmt> {
     }
     let identity_user = format!("(SELECT user_id FROM identities WHERE {KEY})");
     batch.push(once.guard(
-        &format!("UPDATE identities SET email = ?4, email_verified = ?5 WHERE {{fresh}} AND {KEY}"),
+        // Only when the provider's facts changed: a row written is CPU and, on D1, billed.
+        &format!(
+            "UPDATE identities SET email = ?4, email_verified = ?5 WHERE {{fresh}} AND {KEY} \
+             AND (email IS NOT ?4 OR email_verified IS NOT ?5)"
+        ),
         with(vec![id.email().into(), id.email_trusted().into()]),
     ));
     batch.push(once.guard(
@@ -188,25 +206,31 @@ pub async fn sign_in<D: Db>(db: &D, s: &SignIn<'_>) -> Result<SignInOutcome, Sto
         s.project_id.into(),
         s.provider.into(),
         s.identity.subject().into(),
+        s.match_email.into(),
     ];
+    // One row: the user signed in (all NULLs if none) and the email's verified owner.
     let identity_user = format!("(SELECT user_id FROM identities WHERE {KEY})");
-    batch.push(stmt(user_select(&format!("u.id = {identity_user}")), key));
+    let user = user_select(&format!("u.id = {identity_user}"));
+    let owner =
+        "(SELECT id FROM users WHERE project_id = ?1 AND email = ?4 AND email_verified = 1)";
+    let nulls = ["NULL"; USER_COLUMNS].join(", ");
     batch.push(stmt(
-        "SELECT id FROM users WHERE project_id = ?1 AND email = ?2 AND email_verified = 1",
-        [s.project_id.into(), s.match_email.into()],
+        format!(
+            "SELECT {owner} AS owner, * FROM ({user}) UNION ALL SELECT {owner}, {nulls} \
+             WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = {identity_user})"
+        ),
+        key,
     ));
     let results = db.batch(batch).await?;
     if once.replayed(&results) {
         return Ok(SignInOutcome::Replayed);
     }
-    let owner = results
-        .get(read_at + 1)
-        .and_then(|r| r.first())
-        .and_then(|r| text(r, "id"));
-    let user_rows = one(results, read_at);
-    if let Some(row) = user_rows.first() {
+    let rows = one(results, read_at);
+    let row = rows.first();
+    if let Some(row) = row.filter(|r| text(r, "id").is_some()) {
         return Ok(SignInOutcome::SignedIn(user_from(row)?));
     }
+    let owner = row.and_then(|r| text(r, "owner"));
     refusal(s, owner)
 }
 
