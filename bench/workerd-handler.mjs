@@ -16,6 +16,10 @@
 // (which runs in the same process locally; on Cloudflare it runs in D1, outside the Worker's
 // CPU time), so Kith's figures are upper bounds.
 //
+// The rows "D1 replayed" send the same requests with every D1 batch answered from a recording
+// of the real one (no D1 at all): Kith's own CPU, D1 calls included, without local D1's SQLite
+// and plumbing — the part of the figure a Worker on Cloudflare is billed for.
+//
 //   node bench/workerd-handler.mjs [samples=7] [n=200]
 import { writeFileSync, mkdirSync } from "node:fs";
 import { randomUUID } from "node:crypto";
@@ -68,20 +72,32 @@ async function measure(pid, next, check) {
 const COUNTING_ENTRY = `
 import Kith from "./index.js";
 // env.DB behind a Proxy that counts round trips (batch/exec, on the database or on a session
-// of it) for this request only.
+// of it) for this request only, and keeps the answers of the last batch of each size.
+const recorded = new Map();
 const counting = (db, count) => new Proxy(db, {
   get(target, prop) {
     const value = Reflect.get(target, prop);
-    if (prop === "batch" || prop === "exec") return (...args) => { count.n++; return value.apply(target, args); };
+    if (prop === "batch" || prop === "exec") return (...args) => {
+      count.n++;
+      const answer = value.apply(target, args);
+      if (prop === "batch") answer.then((rs) => recorded.set(args[0].length, rs.map((r) => ({ results: r.results, success: r.success, meta: r.meta }))));
+      return answer;
+    };
     if (prop === "withSession") return (...args) => counting(value.apply(target, args), count);
     if (typeof value === "function" && prop !== "constructor") return value.bind(target);
     return value;
   },
 });
+// With the header x-bench-d1: replay, every batch is answered from the recording of a batch of
+// its size, without D1: what is left is the Worker's own CPU (its D1 calls included).
+const statement = { bind() { return this; } };
+const session = { prepare: () => statement, batch: async (s) => structuredClone(recorded.get(s.length)), getBookmark: () => null };
+let replaying;
+const replayOf = (db) => (replaying ??= Object.assign(Object.create(Object.getPrototypeOf(db)), { withSession: () => session, prepare: session.prepare, batch: session.batch }));
 export default {
   async fetch(request, env, ctx) {
     const count = { n: 0 };
-    const DB = counting(env.DB, count);
+    const DB = request.headers.get("x-bench-d1") === "replay" ? replayOf(env.DB) : counting(env.DB, count);
     const wrapped = new Proxy(env, { get: (target, prop) => (prop === "DB" ? DB : Reflect.get(target, prop)) });
     const res = await Kith.prototype.fetch.call({ env: wrapped, ctx }, request);
     const out = new Response(res.body, res);
@@ -165,6 +181,11 @@ try {
       "login (new user)": await measure(kithPid, () => [login, loginBody(`new-${randomUUID()}`)], hasSession),
       refresh: await measure(kithPid, (i) => [`${kith.url}/api/auth/refresh`, { headers, json: JSON.stringify({ refresh_token: sessions[i] }) }], hasSession),
     };
+    // The same requests with D1 answered from a recording of the last real batch of each
+    // size (the returning user's sign-in and the refresh just measured): the Worker's own CPU.
+    const replay = { ...headers, "x-bench-d1": "replay" };
+    results.kith["login (returning user), D1 replayed"] = await measure(kithPid, (i) => [login, { ...loginBody(accounts[i % accounts.length]), headers: replay }], hasSession);
+    results.kith["refresh, D1 replayed"] = await measure(kithPid, (i) => [`${kith.url}/api/auth/refresh`, { headers: replay, json: JSON.stringify({ refresh_token: sessions[i] }) }], hasSession);
   } finally {
     await kith.close();
   }
@@ -206,6 +227,8 @@ const rows = [
   ["login (returning user)", "verify + sign"],
   ["login (new user)", "verify + sign"],
   ["refresh", "sign"],
+  ["login (returning user), D1 replayed", "verify + sign"],
+  ["refresh, D1 replayed", "sign"],
 ];
 console.log("| operation inside workerd | Kith CPU ms (min / median / max) | D1 round trips | floor: crypto only, CPU ms | Kith / floor | floor: crypto + 1 empty D1 round trip, CPU ms | Kith / floor with D1 | Kith wall ms (median) |");
 console.log("|---|---|---|---|---|---|---|---|");

@@ -5,19 +5,23 @@
 // KithError and hands its events to subscribers. Importing it touches no browser global (safe
 // during server-side rendering); the wasm module is fetched when a client is created in a
 // browser, or on the first call.
-import init, { Client, createNonce } from "./wasm/kith_sdk.js";
+import { initSync, Client, createNonce } from "./wasm/kith_sdk.js";
 import { KithError, isKithError } from "./error.js";
 
 export { KithError, isKithError };
 
+// Compiled here and instantiated by the glue's initSync: a bundle leaves out the glue's own
+// loader (its fallbacks and warnings, ~0.3 KB gzip).
 let loading;
-function load() {
-  loading ??= init({ module_or_path: new URL("./wasm/kith_sdk_bg.wasm", import.meta.url) }).catch((e) => {
-    loading = undefined;
-    throw new KithError("network_error", `could not load the Kith SDK module: ${e?.message ?? e}`);
-  });
-  return loading;
-}
+const load = () =>
+  (loading ??= fetch(new URL("./wasm/kith_sdk_bg.wasm", import.meta.url))
+    .then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`HTTP ${r.status}`))))
+    .then((bytes) => WebAssembly.compile(bytes))
+    .then((module) => void initSync({ module }))
+    .catch((e) => {
+      loading = undefined;
+      throw new KithError("network_error", `could not load the Kith SDK module: ${e?.message ?? e}`);
+    }));
 
 function toKithError(e) {
   if (isKithError(e)) return e;

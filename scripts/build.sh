@@ -22,15 +22,29 @@ if [ "$what" = all ] || [ "$what" = worker ]; then
     -o edge-worker/build/index_bg.wasm
 fi
 if [ "$what" = all ] || [ "$what" = sdk ]; then
-  echo "==> building the SDK (cargo --features bundle + wasm-bindgen + wasm-opt -Oz + short names)"
-  cargo build -q -p kith-sdk --target wasm32-unknown-unknown --release --features bundle
+  echo "==> building the SDK (cargo --features bundle + wasm-bindgen + table GC + wasm-opt -Oz + short names)"
+  # Linked with its function table at a distinctive index (scripts/lib/wasm-table-gc.mjs).
+  TABLE_BASE=$(node -e 'import("./scripts/lib/wasm-table-gc.mjs").then((m) => console.log(m.TABLE_BASE))')
+  cargo rustc -q -p kith-sdk --lib --target wasm32-unknown-unknown --release --features bundle \
+    -- -C link-arg=--table-base="$TABLE_BASE"
   mkdir -p pkg/wasm
   wasm-bindgen --target web --out-dir pkg/wasm --out-name kith_sdk \
     target/wasm32-unknown-unknown/release/kith_sdk.wasm
+  # The table entries only wasm-bindgen's deleted describe functions referred to go, and what
+  # they kept alive with them (~2 KB gzip); the text round trip keeps the module's features.
+  FEATURES=$("$WASM_OPT_BIN" pkg/wasm/kith_sdk_bg.wasm --print-features 2>/dev/null)
+  # shellcheck disable=SC2086 # one flag per word
+  "$WASM_OPT_BIN" $FEATURES pkg/wasm/kith_sdk_bg.wasm --print >target/sdk-table.wat
+  node scripts/lib/wasm-table-gc.mjs target/sdk-table.wat target/sdk-table-gc.wat
   # --converge: -Oz until nothing shrinks; no producers / target-features sections (~350 B gzip).
-  "$WASM_OPT_BIN" -Oz --converge --strip-producers --strip-target-features \
-    --enable-bulk-memory --enable-nontrapping-float-to-int \
-    pkg/wasm/kith_sdk_bg.wasm -o pkg/wasm/kith_sdk_bg.wasm
+  # --low-memory-unused: the first 1 KB of memory is never addressed (the stack comes first and
+  # grows down from 1 MB, data sits above it), so wasm-opt may fold constant offsets into
+  # loads and stores (~270 B gzip).
+  # --flatten --rereloop between two -Oz: the control flow rebuilt from scratch folds a little
+  # further (~130 B gzip).
+  # shellcheck disable=SC2086
+  "$WASM_OPT_BIN" -Oz --flatten --rereloop -Oz --converge --strip-producers --strip-target-features \
+    --low-memory-unused $FEATURES target/sdk-table-gc.wat -o pkg/wasm/kith_sdk_bg.wasm
   # One- and two-letter import/export names instead of wasm-bindgen's hashed ones (~2 KB gzip).
   node scripts/lib/wasm-names.mjs pkg/wasm/kith_sdk_bg.wasm pkg/wasm/kith_sdk.js pkg/wasm/kith_sdk.d.ts
 fi

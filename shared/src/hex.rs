@@ -10,7 +10,6 @@
 //! `core::fmt`.
 
 use alloc::string::String;
-use sha2::{Digest, Sha256};
 
 /// The ASCII hex digit of a nibble (`0..=15`), lower-case (`a`-`f`) or upper-case (`A`-`F`),
 /// in constant time: `0x30 + n`, plus the distance to the letters when `n > 9`.
@@ -37,7 +36,7 @@ pub fn encode(bytes: impl AsRef<[u8]>) -> String {
 /// [`NonceCheck::Sha256Hex`](crate::id_token::NonceCheck::Sha256Hex), and the form in which
 /// single-use keys and refresh tokens are stored (CONTRACT "Secrets at rest").
 pub fn sha256_hex(text: &str) -> String {
-    encode(Sha256::digest(text.as_bytes()))
+    encode(crate::sha256::sha256(text.as_bytes()))
 }
 
 #[cfg(test)]

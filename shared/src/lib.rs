@@ -59,6 +59,7 @@ mod json;
 pub mod linking;
 pub mod oauth;
 pub mod providers;
+pub mod sha256;
 pub mod url_policy;
 #[cfg(feature = "std")]
 mod verified;

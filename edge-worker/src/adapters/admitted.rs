@@ -4,17 +4,19 @@
 //! limit.
 //!
 //! [`Admitted`] wraps the database port. With an [`Admission`], its first batch begins with
-//! the rate-limit counter's increment (the same statement the configuration batch uses) and
-//! every batch begins with a guard: a statement that fails — rolling the whole batch back,
-//! since a batch is one transaction — when the project's `config_version` is not the one the
-//! cached configuration was read at, or when the counter is over the limit. Nothing the
+//! the rate-limit counter's increment, which is also the guard, and every later batch begins
+//! with the guard alone: a statement that fails — rolling the whole batch back, since a batch
+//! is one transaction — when the project's `config_version` is not the one the cached
+//! configuration was read at, or when the counter is over the limit. Nothing the
 //! request would write survives a refusal, so a stale cache can never let a disabled
 //! provider, a removed origin or a lowered limit through: it costs one more round trip
 //! ([`Admitted::diagnose`] reads why the batch failed) and the request is answered from fresh
 //! configuration (`409`-free: the caller retries once, see `http/auth.rs`).
 //!
-//! The guard's failure is a constraint (`admission_guard.ok` is `NOT NULL`), never matched by
-//! its message: after any failed batch the reason is read back from the database.
+//! The guard's failure is a constraint (`rate_limits.count` and `admission_guard.ok` are
+//! `NOT NULL`), never matched by its message: after any failed batch the reason is read back
+//! from the database. A request that writes nothing (no rate) has a read for its guard,
+//! checked after the batch ([`Admitted::read_only`]), so that it may run on a replica.
 
 use crate::app::store::{int, stmt, Db, Row, Stmt, StoreError};
 use std::cell::Cell;
@@ -99,6 +101,30 @@ impl<D: Db> Admitted<D> {
         )
     }
 
+    /// The rate-limit counter's increment that is also the guard: the new count is `NULL` —
+    /// refused by `rate_limits.count NOT NULL`, which aborts the batch — when the version is
+    /// not the cached one or the increment would pass the limit. (The origin was checked
+    /// against the cached configuration, which the version proves current.)
+    fn count_and_guard(a: &Admission, r: &Rate) -> Stmt {
+        stmt(
+            "INSERT INTO rate_limits (project_id, key, window_start, count) \
+             SELECT ?1, ?2, ?3, CASE WHEN (SELECT config_version FROM projects WHERE id = ?1) IS ?4 \
+               THEN 1 END WHERE true \
+             ON CONFLICT (project_id, key) DO UPDATE SET \
+               count = CASE WHEN (SELECT config_version FROM projects WHERE id = ?1) IS NOT ?4 THEN NULL \
+                 WHEN rate_limits.window_start IS NOT excluded.window_start THEN 1 \
+                 WHEN rate_limits.count + 1 > ?5 THEN NULL ELSE rate_limits.count + 1 END, \
+               window_start = excluded.window_start",
+            [
+                a.project_id.as_str().into(),
+                r.key.as_str().into(),
+                r.window.into(),
+                a.version.into(),
+                r.limit.into(),
+            ],
+        )
+    }
+
     /// After a failed batch: whether the guard refused it, read back from the database.
     async fn diagnose(&self, a: &Admission) -> Result<Option<Refused>, StoreError> {
         let mut batch = vec![stmt(
@@ -169,17 +195,15 @@ impl<D: Db> Db for Admitted<D> {
         let Some(rate) = &a.rate else {
             return self.read_only(a, stmts).await;
         };
-        let mut guarded = Vec::with_capacity(stmts.len() + 2);
-        if !self.outcome.committed.get() {
-            guarded.push(super::sql::config::count_stmt(
-                &a.project_id,
-                &rate.key,
-                rate.window,
-                rate.origin.as_deref(),
-            ));
-        }
-        let skip = guarded.len() + 1;
-        guarded.push(Self::guard(a));
+        let mut guarded = Vec::with_capacity(stmts.len() + 1);
+        // The first batch counts the request and checks both conditions in one statement;
+        // later ones (the request was counted) carry the guard alone.
+        guarded.push(if self.outcome.committed.get() {
+            Self::guard(a)
+        } else {
+            Self::count_and_guard(a, rate)
+        });
+        let skip = 1;
         guarded.extend(stmts);
         match self.inner.batch(guarded).await {
             Ok(results) => {

@@ -96,7 +96,7 @@ impl FlowRecord {
     }
 
     fn decode(text: &str) -> Option<Self> {
-        let mut f = text.split('\n');
+        let mut f = crate::text::split(text, b'\n');
         let link = match f.next()? {
             SIGN_IN => false,
             LINK => true,
@@ -112,7 +112,7 @@ impl FlowRecord {
             redirect_uri: redirect_uri.to_owned(),
             code_verifier: (!verifier.is_empty()).then(|| verifier.to_owned()),
             nonce: nonce.to_owned(),
-            created_at_ms: created.parse().ok()?,
+            created_at_ms: crate::text::number(created)?,
             link,
         })
     }
@@ -225,7 +225,7 @@ pub fn begin(
     };
     if [provider.provider, sent_to]
         .iter()
-        .any(|v| v.contains('\n'))
+        .any(|v| v.bytes().any(|b| b == b'\n'))
     {
         return Err(SdkError::new(
             codes::INVALID_REQUEST,

@@ -5,7 +5,7 @@
 
 use crate::prelude::*;
 
-use super::convert::{get, get_str, read_session, required, session_js, stringify};
+use super::convert::{get, get_str, items, read_session, required, session_js, stringify};
 use super::driver::Driver;
 use super::env;
 use super::storage::SESSION_STORAGE;
@@ -15,8 +15,8 @@ use crate::flow::{self, Answer, ProviderFacts};
 use crate::machine::Input;
 use crate::text::cat;
 use alloc::rc::Rc;
-use js_sys::{Array, Object, Reflect};
-use wasm_bindgen::JsValue;
+use js_sys::{Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
 
 /// A flat JSON object of strings (absent values left out), as text.
 pub fn json_body(fields: &[(&str, Option<&str>)]) -> Option<String> {
@@ -134,15 +134,9 @@ pub fn identity_path(o: &JsValue, suffix: &str) -> SdkResult<String> {
     Ok(cat(&["/api/auth/identities/", &provider, suffix]))
 }
 
-/// The strings of an array (anything else: none). `Array.from` throws on `undefined`.
+/// The strings of an array (anything else: none).
 fn strings(v: &JsValue) -> Vec<String> {
-    match Array::is_array(v) {
-        true => Array::from(v)
-            .iter()
-            .filter_map(|s| s.as_string())
-            .collect(),
-        false => Vec::new(),
-    }
+    items(v).filter_map(|s| s.as_string()).collect()
 }
 
 /// `verifyEmail({verification_token, code})`: the session it completes.
@@ -181,9 +175,10 @@ pub fn redirect_call(o: &JsValue, link: bool) -> SdkResult<Call> {
         (Some(uri), _) => uri,
         // Linking comes back to the page it started on.
         (None, true) => {
-            let location = env::window()?.location();
-            let origin = location.origin().unwrap_or_default();
-            cat(&[origin.as_str(), &location.pathname().unwrap_or_default()])
+            let window = env::window()?;
+            let location = get(&window, "location");
+            let part = |k| get_str(&location, k).unwrap_or_default();
+            cat(&[part("origin").as_str(), &part("pathname")])
         }
         (None, false) => required(o, "redirectUri")?,
     };
@@ -206,10 +201,7 @@ pub fn redirect_call(o: &JsValue, link: bool) -> SdkResult<Call> {
 fn navigate(d: &Driver, plan: Redirect, answer: &JsValue) -> SdkResult<JsValue> {
     let wanted = Some(plan.provider.as_str());
     let providers = get(answer, "providers");
-    let list = Array::is_array(&providers).then(|| Array::from(&providers));
-    let facts = list
-        .iter()
-        .flat_map(|l| l.iter())
+    let facts = items(&providers)
         .find(|p| get_str(p, "provider").as_deref() == wanted)
         .ok_or_else(|| SdkError::new(codes::PROVIDER_NOT_ENABLED, "provider not enabled"))?;
     // The configured scopes are the floor; the requested ones are added (deduplicated).
@@ -254,7 +246,9 @@ fn navigate(d: &Driver, plan: Redirect, answer: &JsValue) -> SdkResult<JsValue> 
         );
     }
     let refused = |_| SdkError::new(codes::INVALID_REQUEST, "navigation refused");
-    env::window()?.location().assign(&url).map_err(refused)?;
+    let window = env::window()?;
+    let location: web_sys::Location = get(&window, "location").unchecked_into();
+    location.assign(&url).map_err(refused)?;
     Ok(JsValue::UNDEFINED)
 }
 
@@ -263,13 +257,15 @@ fn navigate(d: &Driver, plan: Redirect, answer: &JsValue) -> SdkResult<JsValue> 
 /// exchanged (signing in, or linking the provider to the signed-in user).
 pub fn callback_call(d: &Driver, url: Option<String>) -> SdkResult<Call> {
     let window = env::window()?;
-    let here = window.location().href().unwrap_or_default();
+    let here = get_str(&get(&window, "location"), "href").unwrap_or_default();
     let url = url.unwrap_or_else(|| here.clone());
     let cb = env::callback(&url)?;
     let store = SESSION_STORAGE;
     let taken = flow::take(&store, &d.project_id, &cb.state, env::now_ms());
-    if let (true, Ok(history)) = (url == here, window.history()) {
-        let state = history.state().unwrap_or(JsValue::NULL);
+    let history = get(&window, "history");
+    if url == here && history.is_object() {
+        let state = get(&history, "state");
+        let history: web_sys::History = history.unchecked_into();
         let _ = history.replace_state_with_url(&state, "", Some(&cb.cleaned));
     }
     let record = taken?;

@@ -17,8 +17,34 @@ use wasm_bindgen::{JsCast, JsValue};
 
 pub type JsSession = Session<JsValue>;
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `Headers` and `URLSearchParams`, seen through their one common method.
+    pub type Lookup;
+    /// `this.get(name)`: a string or `null` (one import for both, and no string out-pointer).
+    #[wasm_bindgen(method, catch, structural, js_name = get)]
+    fn lookup(this: &Lookup, name: &str) -> Result<JsValue, JsValue>;
+}
+
+/// `lookup.get(name)` as a string (`null`, a throw or anything else: `None`).
+pub fn lookup(lookup: &JsValue, name: &str) -> Option<String> {
+    let lookup: &Lookup = lookup.unchecked_ref();
+    lookup.lookup(name).ok()?.as_string()
+}
+
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The elements of an array (anything else: none), read by index with `Reflect.get`: no
+/// `Array.from`, `length` and indexing imports of their own.
+pub fn items(v: &JsValue) -> impl Iterator<Item = JsValue> + '_ {
+    let len = match js_sys::Array::is_array(v) {
+        true => get_u64(v, "length").unwrap_or_default(),
+        false => 0,
+    };
+    (0..len)
+        .map(move |i| Reflect::get(v, &JsValue::from_f64(i as f64)).unwrap_or(JsValue::UNDEFINED))
 }
 
 pub fn get_str(obj: &JsValue, key: &str) -> Option<String> {

@@ -4,6 +4,10 @@
 //! Inputs are queued and handled one at a time (run to completion): an app listener that
 //! calls back into the client while an event is being emitted only queues its input, so the
 //! machine is never borrowed twice.
+//!
+//! The lists are `Cell`s taken and put back around code that cannot call out ([`with`]), and
+//! the machine is only ever `try_borrow`ed: no `RefCell` panic path, whose message formatting
+//! (`core::fmt::Formatter::pad`) would be ~1.5 KB of the wasm.
 
 use crate::prelude::*;
 
@@ -48,7 +52,7 @@ pub struct Driver {
     pub worker: Worker,
     pub project_id: String,
     machine: RefCell<Machine<JsValue>>,
-    queue: RefCell<VecDeque<Input<JsValue>>>,
+    queue: Cell<VecDeque<Input<JsValue>>>,
     running: Cell<bool>,
     disposed: Cell<bool>,
     store: super::storage::Store,
@@ -61,9 +65,9 @@ pub struct Driver {
     /// Web Lock's grant (see [`Driver::on_event`]). `Fn`, not `FnMut`: an event dispatched from
     /// inside an app listener may re-enter it, and the input queue makes that safe.
     handler: Closure<dyn Fn(JsValue, JsValue) -> JsValue>,
-    waiters: RefCell<Vec<Waiter>>,
+    waiters: Cell<Vec<Waiter>>,
     next_waiter: Cell<u32>,
-    calls: RefCell<Vec<Pending>>,
+    calls: Cell<Vec<Pending>>,
     next_call: Cell<u32>,
 }
 
@@ -75,6 +79,15 @@ pub struct Options {
     pub auto_refresh: bool,
     pub margin_ms: Option<u64>,
     pub emit: Function,
+}
+
+/// `f` on the value in `cell`, taken out and put back: for code that does not call out (a
+/// re-entrant call would see the cell empty, and its change be overwritten).
+fn with<T: Default, R>(cell: &Cell<T>, f: impl FnOnce(&mut T) -> R) -> R {
+    let mut value = cell.take();
+    let out = f(&mut value);
+    cell.set(value);
+    out
 }
 
 impl Driver {
@@ -117,7 +130,7 @@ impl Driver {
                 key: cat(&["kith.session.", project_id.as_str()]),
                 project_id,
                 machine: RefCell::new(Machine::new(cfg, tab, env::online(), env::visible())),
-                queue: RefCell::new(VecDeque::new()),
+                queue: Cell::new(VecDeque::new()),
                 running: Cell::new(false),
                 disposed: Cell::new(false),
                 store: storage.store,
@@ -126,9 +139,9 @@ impl Driver {
                 locks,
                 timer: Timer::default(),
                 handler,
-                waiters: RefCell::new(Vec::new()),
+                waiters: Cell::new(Vec::new()),
                 next_waiter: Cell::new(1),
-                calls: RefCell::new(Vec::new()),
+                calls: Cell::new(Vec::new()),
                 next_call: Cell::new(1),
             }
         });
@@ -193,12 +206,13 @@ impl Driver {
     }
 
     pub fn session(&self) -> Option<JsSession> {
-        self.machine.borrow().session(env::now_ms()).cloned()
+        let machine = self.machine.try_borrow().ok()?;
+        machine.session(env::now_ms()).cloned()
     }
 
     /// The session whatever its expiry.
     pub fn stored(&self) -> Option<JsSession> {
-        self.machine.borrow().stored().cloned()
+        self.machine.try_borrow().ok()?.stored().cloned()
     }
 
     /// Queues `input` and, unless already running, handles the queue to the end.
@@ -206,26 +220,30 @@ impl Driver {
         if self.disposed.get() {
             return;
         }
-        self.queue.borrow_mut().push_back(input);
+        with(&self.queue, |q| q.push_back(input));
         if self.running.replace(true) {
             return;
         }
         loop {
-            let Some(input) = self.queue.borrow_mut().pop_front() else {
+            let Some(input) = with(&self.queue, VecDeque::pop_front) else {
                 break;
             };
-            let outputs =
-                self.machine
-                    .borrow_mut()
-                    .handle(input, env::now_ms(), &mut env::BrowserRng);
+            let Ok(mut machine) = self.machine.try_borrow_mut() else {
+                break;
+            };
+            let outputs = machine.handle(input, env::now_ms(), &mut env::BrowserRng);
+            drop(machine);
             for output in outputs {
                 self.perform(output);
             }
         }
         self.running.set(false);
         if !self.disposed.get() {
-            let at = self.machine.borrow().wake_at();
-            self.timer.arm(self.callback(), at, env::now_ms());
+            if let Ok(machine) = self.machine.try_borrow() {
+                let at = machine.wake_at();
+                drop(machine);
+                self.timer.arm(self.callback(), at, env::now_ms());
+            }
         }
     }
 
@@ -279,11 +297,10 @@ impl Driver {
     }
 
     fn settle(self: &Rc<Self>, id: u32, result: Result<JsSession, SdkError>) {
-        let waiter = {
-            let mut waiters = self.waiters.borrow_mut();
+        let waiter = with(&self.waiters, |waiters| {
             let at = waiters.iter().position(|w| w.id == id);
             at.map(|i| waiters.swap_remove(i))
-        };
+        });
         let Some(w) = waiter else {
             return;
         };
@@ -298,7 +315,7 @@ impl Driver {
     pub fn want(self: &Rc<Self>, force: bool, wants: Wants) {
         let id = self.next_waiter.get();
         self.next_waiter.set(id.wrapping_add(1));
-        self.waiters.borrow_mut().push(Waiter { id, wants });
+        with(&self.waiters, |w| w.push(Waiter { id, wants }));
         if self.disposed.get() {
             let e = SdkError::new(codes::INVALID_REQUEST, "the client was disposed");
             self.settle(id, Err(e));

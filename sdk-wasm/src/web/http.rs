@@ -15,7 +15,7 @@
 
 use crate::prelude::*;
 
-use super::convert::{get, get_str, parse_json};
+use super::convert::{get, get_str, lookup, parse_json};
 use crate::error::{codes, SdkError, SdkResult};
 use crate::text::cat;
 use js_sys::{Object, Promise, Reflect};
@@ -46,7 +46,8 @@ pub fn unreachable() -> SdkError {
 
 /// `Retry-After` in seconds (the HTTP-date form is ignored: the back-off applies anyway).
 fn retry_after(value: Option<String>) -> Option<u32> {
-    value?.trim().parse().ok()
+    let seconds = crate::text::number(value?.trim_ascii())?;
+    u32::try_from(seconds).ok()
 }
 
 impl Worker {
@@ -86,10 +87,13 @@ pub struct Head {
 /// The `Response` a [`Worker::fetch`] resolved to: its head, and the promise of its text.
 pub fn read(response: &JsValue) -> SdkResult<(Head, Promise)> {
     let response: &web_sys::Response = response.dyn_ref().ok_or_else(unreachable)?;
+    let headers = get(response, "headers");
+    let status = get(response, "status").as_f64().unwrap_or_default();
     let head = Head {
-        status: response.status(),
-        ok: response.ok(),
-        retry_after_s: retry_after(response.headers().get("retry-after").ok().flatten()),
+        // A `Response`'s status is an integer of 200-599 (0 for an opaque one).
+        status: status as u16,
+        ok: get(response, "ok").as_bool().unwrap_or_default(),
+        retry_after_s: retry_after(lookup(&headers, "retry-after")),
     };
     Ok((head, response.text().map_err(|_| unreachable())?))
 }

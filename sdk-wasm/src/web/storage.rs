@@ -86,7 +86,7 @@ pub fn choose(option: &JsValue) -> SdkResult<Choice> {
     let custom = option.is_object() && methods.iter().all(|m| super::convert::is_function(&get(m)));
     let (store, shared) = match option.as_string().as_deref() {
         _ if custom => {
-            let own = get("memory").is_truthy();
+            let own = get("memory").as_bool() == Some(true);
             (Store::Object(option.clone().unchecked_into()), !own)
         }
         None if option.is_undefined() => (Store::Area("localStorage"), true),

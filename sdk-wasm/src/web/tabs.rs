@@ -5,7 +5,7 @@
 
 use crate::prelude::*;
 
-use core::cell::RefCell;
+use core::cell::Cell;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -23,7 +23,8 @@ impl Bus {
         let channel = exists
             .then(|| web_sys::BroadcastChannel::new(name).ok())
             .flatten()?;
-        channel.set_onmessage(Some(handler));
+        // `onmessage` set as a property: the setter would be an import of its own.
+        let _ = Reflect::set(&channel, &"onmessage".into(), handler);
         Some(Self(channel))
     }
 
@@ -33,7 +34,7 @@ impl Bus {
     }
 
     pub fn close(&self) {
-        self.0.set_onmessage(None);
+        let _ = Reflect::set(&self.0, &"onmessage".into(), &JsValue::NULL);
         self.0.close();
     }
 }
@@ -57,7 +58,7 @@ pub struct Locks {
     manager: LockManager,
     name: String,
     /// Resolving this ends the callback's promise: the browser frees the lock.
-    release: RefCell<Option<Function>>,
+    release: Cell<Option<Function>>,
 }
 
 impl Locks {
@@ -68,7 +69,7 @@ impl Locks {
         manager.is_object().then(|| Self {
             manager: manager.unchecked_into(),
             name,
-            release: RefCell::new(None),
+            release: Cell::new(None),
         })
     }
 
@@ -84,11 +85,11 @@ impl Locks {
 
     /// The promise to return from the callback that got the lock: held until [`Self::release`].
     pub fn hold(&self) -> Promise {
-        Promise::new(&mut |resolve, _| *self.release.borrow_mut() = Some(resolve))
+        Promise::new(&mut |resolve, _| self.release.set(Some(resolve)))
     }
 
     pub fn release(&self) {
-        if let Some(resolve) = self.release.borrow_mut().take() {
+        if let Some(resolve) = self.release.take() {
             let _ = resolve.call1(&JsValue::NULL, &JsValue::UNDEFINED);
         }
     }

@@ -8,7 +8,6 @@ use crate::error::{Error, ErrorCode, Result};
 use alloc::borrow::ToOwned;
 use alloc::string::String;
 use core::fmt;
-use sha2::{Digest, Sha256};
 
 /// A PKCE code verifier (RFC 7636 section 4.1): whoever intercepts the authorization code
 /// cannot redeem it without this (RFC 7636 section 1, RFC 9700 section 4.5). Deliberately not
@@ -52,7 +51,7 @@ impl PkceVerifier {
 
     /// The S256 code challenge: `BASE64URL(SHA256(ASCII(code_verifier)))` (section 4.2).
     pub fn challenge_s256(&self) -> String {
-        b64::encode(Sha256::digest(self.0.as_bytes()))
+        b64::encode(crate::sha256::sha256(self.0.as_bytes()))
     }
 }
 

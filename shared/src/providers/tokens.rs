@@ -65,7 +65,9 @@ impl ProviderKind {
 pub fn merge_scopes(configured: &[String], requested: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(configured.len() + requested.len());
     for s in configured.iter().chain(requested) {
-        let s = s.trim();
+        // Scopes are ASCII (RFC 6749 section 3.3): `trim_ascii`, not `trim` and its Unicode
+        // tables and char searcher (the browser SDK bundles this).
+        let s = s.trim_ascii();
         if !s.is_empty() && !out.iter().any(|o| o == s) {
             out.push(s.to_owned());
         }

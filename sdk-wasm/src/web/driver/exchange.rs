@@ -69,7 +69,7 @@ impl Driver {
             reply,
             head: None,
         };
-        self.calls.borrow_mut().push(pending);
+        super::with(&self.calls, |calls| calls.push(pending));
         match bearer {
             true => self.want(false, super::Wants::Call(id)),
             false => self.send(id, None),
@@ -100,8 +100,9 @@ impl Driver {
     }
 
     fn with_call<T>(&self, id: u32, f: impl FnOnce(&mut Pending) -> T) -> Option<T> {
-        let mut calls = self.calls.borrow_mut();
-        calls.iter_mut().find(|p| p.id == id).map(f)
+        super::with(&self.calls, |calls| {
+            calls.iter_mut().find(|p| p.id == id).map(f)
+        })
     }
 
     fn bound(&self, tag: u32) -> Function {
@@ -136,11 +137,10 @@ impl Driver {
     }
 
     fn finish_call(self: &Rc<Self>, id: u32, answer: SdkResult<JsValue>) {
-        let pending = {
-            let mut calls = self.calls.borrow_mut();
+        let pending = super::with(&self.calls, |calls| {
             let at = calls.iter().position(|p| p.id == id);
             at.map(|i| calls.swap_remove(i))
-        };
+        });
         if let Some(p) = pending {
             let result = api::then(self, p.call.then, answer);
             if let Some(reply) = p.reply {
