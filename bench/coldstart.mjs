@@ -8,8 +8,8 @@
 // (c) ms of the second one (warm) for contrast. The rows are run in turn within each sample,
 // so the machine's drift hits them alike.
 //
-// - Kith, `GET /.well-known/jwks.json`: its cheapest route (no provider, one D1 read of the
-//   signing keys).
+// - Kith, `GET /.well-known/jwks.json`: its cheapest route (no provider, no D1; a fresh
+//   isolate imports the signing keys and the keyring from the Worker's secrets).
 // - Kith, id_token sign-in: a returning user's sign-in with an ES256 id_token from
 //   tests/support/forge.mjs, the isolate's first request: it reads the project's configuration
 //   (not yet cached) and fetches the provider's JWKS (not yet cached) on the way. The project,
