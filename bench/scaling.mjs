@@ -29,6 +29,8 @@ const counting = (db, sum) => new Proxy(db, {
       for (const r of results) { sum.written += r.meta?.rows_written ?? 0; sum.read += r.meta?.rows_read ?? 0; sum.sql_ms += r.meta?.duration ?? 0; }
       return results;
     };
+    // Kith runs each request in a D1 session (the Sessions API): count its batches too.
+    if (prop === "withSession") return (...args) => counting(value.apply(target, args), sum);
     if (typeof value === "function" && prop !== "constructor") return value.bind(target);
     return value;
   },
