@@ -120,13 +120,18 @@ test("a resend waits its cooldown, replaces the code, and the right code signs i
   assert.notEqual(second, first);
   const old = await verifyEmail(token, first);
   assert.deepEqual([old.ok, old.error?.code], [false, "invalid_code"]);
+  const verified = page.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/verify"));
   const done = await verifyEmail(token, second);
   assert.equal(done.ok, true, JSON.stringify(done));
+  const bookmark = (await verified).headers()["kith-bookmark"];
+  assert.ok(bookmark, "the Worker answers with its D1 bookmark");
   assert.equal(done.value.user.email, ALICE);
   assert.equal(done.value.user.email_verified, true);
   const stored = await page.evaluate(() => ({ session: window.kith.getSession(), events: window.kithEvents }));
   assert.equal(stored.session.refresh_token, done.value.refresh_token, "the session is stored");
   assert.ok(stored.events.includes("SIGNED_IN"), JSON.stringify(stored.events));
+  const read = page.waitForRequest((r) => r.method() === "GET" && r.url().endsWith("/api/auth/user"));
   const user = await page.evaluate(() => window.kith.getUser());
   assert.equal(user.id, done.value.user.id);
+  assert.equal((await read).headers()["kith-bookmark"], bookmark, "getUser reads at least the sign-in's write");
 });

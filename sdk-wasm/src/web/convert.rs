@@ -28,8 +28,13 @@ extern "C" {
 
 /// `lookup.get(name)` as a string (`null`, a throw or anything else: `None`).
 pub fn lookup(lookup: &JsValue, name: &str) -> Option<String> {
+    lookup_raw(lookup, name).as_string()
+}
+
+/// `lookup.get(name)` as the JS value it is (a throw: `undefined`).
+pub fn lookup_raw(lookup: &JsValue, name: &str) -> JsValue {
     let lookup: &Lookup = lookup.unchecked_ref();
-    lookup.lookup(name).ok()?.as_string()
+    lookup.lookup(name).unwrap_or(JsValue::UNDEFINED)
 }
 
 pub fn get(obj: &JsValue, key: &str) -> JsValue {

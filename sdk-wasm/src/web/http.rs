@@ -15,9 +15,10 @@
 
 use crate::prelude::*;
 
-use super::convert::{get, get_str, lookup, parse_json};
+use super::convert::{get, get_str, lookup, lookup_raw, parse_json};
 use crate::error::{codes, SdkError, SdkResult};
 use crate::text::cat;
+use core::cell::Cell;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -29,10 +30,16 @@ extern "C" {
     fn fetch(url: &str, init: &Object) -> Result<Promise, JsValue>;
 }
 
+/// The header with which the Worker names the D1 state an answer saw (README "Storage").
+const BOOKMARK: &str = "kith-bookmark";
+
 /// The Worker of one project.
 pub struct Worker {
     pub base: String,
     pub project_id: String,
+    /// The latest `kith-bookmark` of any answer (a JS string; `undefined` before the first):
+    /// sent with `GET /api/auth/user`, so it reads a replica at least that recent.
+    pub bookmark: Cell<JsValue>,
 }
 
 fn network(message: &str) -> SdkError {
@@ -67,6 +74,13 @@ impl Worker {
         if let Some(token) = bearer {
             set(&headers, "authorization", &cat(&["Bearer ", token]).into());
         }
+        if path == "/api/auth/user" {
+            let bookmark = self.bookmark.take();
+            if bookmark.is_string() {
+                set(&headers, BOOKMARK, &bookmark);
+            }
+            self.bookmark.set(bookmark);
+        }
         set(&init, "method", &method.into());
         if let Some(body) = body {
             set(&headers, "content-type", &"application/json".into());
@@ -85,9 +99,13 @@ pub struct Head {
 }
 
 /// The `Response` a [`Worker::fetch`] resolved to: its head, and the promise of its text.
-pub fn read(response: &JsValue) -> SdkResult<(Head, Promise)> {
+pub fn read(worker: &Worker, response: &JsValue) -> SdkResult<(Head, Promise)> {
     let response: &web_sys::Response = response.dyn_ref().ok_or_else(unreachable)?;
     let headers = get(response, "headers");
+    let bookmark = lookup_raw(&headers, BOOKMARK);
+    if bookmark.is_string() {
+        worker.bookmark.set(bookmark);
+    }
     let status = get(response, "status").as_f64().unwrap_or_default();
     let head = Head {
         // A `Response`'s status is an integer of 200-599 (0 for an opaque one).

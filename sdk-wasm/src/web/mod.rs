@@ -68,6 +68,7 @@ impl Client {
             worker: http::Worker {
                 base: without_trailing_slashes(&base_url).to_owned(),
                 project_id: project_id.clone(),
+                bookmark: Default::default(),
             },
             project_id,
             storage,

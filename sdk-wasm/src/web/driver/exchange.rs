@@ -120,7 +120,7 @@ impl Driver {
     pub(super) fn on_step(self: &Rc<Self>, tag: u32, value: &JsValue) {
         let id = tag / 4;
         let answer = match tag % 4 {
-            RESPONSE => match http::read(value) {
+            RESPONSE => match http::read(&self.worker, value) {
                 Ok((head, text)) => {
                     self.with_call(id, |p| p.head = Some(head));
                     return self.then_step(&text, id, TEXT);
