@@ -38,11 +38,12 @@ const cases = {
 };
 
 const work = mkdtempSync(join(tmpdir(), "kith-workerd-verify-"));
-// Kith's verification path as a wasm module (cargo + wasm-bindgen + wasm-opt -Oz, as the Worker).
+// Kith's verification path as a wasm module (cargo opt-level 3 + wasm-bindgen + wasm-opt -O3, the
+// Worker's own build profile: Cargo.toml [profile.worker], scripts/build.sh).
 const kithCrate = join(here, "workerd-kith");
 execFileSync("cargo", ["build", "-q", "--release", "--target", "wasm32-unknown-unknown"], { cwd: kithCrate, stdio: "inherit" });
 execFileSync(join(process.env.HOME, ".cargo", "bin", "wasm-bindgen"), ["--target", "web", "--out-dir", work, "--out-name", "kith", join(kithCrate, "target", "wasm32-unknown-unknown", "release", "kith_bench_workerd.wasm")]);
-execFileSync(join(root, "node_modules", ".bin", "wasm-opt"), ["-Oz", ...["mutable-globals", "sign-ext", "nontrapping-float-to-int", "bulk-memory", "multivalue", "reference-types", "exception-handling"].map((f) => `--enable-${f}`), join(work, "kith_bg.wasm"), "-o", join(work, "kith_bg.wasm")]);
+execFileSync(join(root, "node_modules", ".bin", "wasm-opt"), ["-O3", ...["mutable-globals", "sign-ext", "nontrapping-float-to-int", "bulk-memory", "multivalue", "reference-types", "exception-handling"].map((f) => `--enable-${f}`), join(work, "kith_bg.wasm"), "-o", join(work, "kith_bg.wasm")]);
 writeFileSync(join(work, "worker.mjs"), `
 import { jwtVerify, importJWK } from "jose";
 import { initSync, verify_n } from "./kith.js";

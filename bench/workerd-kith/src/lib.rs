@@ -1,12 +1,11 @@
-//! The id_token check the Worker runs on every sign-in, exported for a benchmark: the header
-//! is parsed for its `kid` (as `login::verify_id_token` does), then `validate_id_token` walks
-//! OIDC Core 3.1.3.7 with signatures checked by the Worker's own WebCrypto verifier.
+//! The id_token check the Worker runs on every sign-in, exported for a benchmark: the token is
+//! parsed once for its `kid` (as `app/prove/id_token.rs` does), then `id_token::validate_jws`
+//! walks OIDC Core 3.1.3.7 with signatures checked by the Worker's own WebCrypto verifier.
 #![forbid(unsafe_code)]
 
-use kith_claims::{
-    validate_id_token, Alg, Expectations, IssuerRule, JwkSet, NonceCheck, TypRule, UnverifiedJws,
-};
-use kith_worker::webcrypto::WebCryptoVerifier;
+use kith_claims::id_token::{self, Expectations, IssuerRule, NonceCheck, TypRule};
+use kith_claims::jose::{Alg, JwkSet, UnverifiedJws};
+use kith_worker::adapters::webcrypto::WebCryptoVerifier;
 use wasm_bindgen::prelude::*;
 
 /// Validates `token` `n` times against `jwks` (a JWKS document) and returns how many passed:
@@ -36,11 +35,11 @@ pub async fn verify_n(
     let now = now as i64;
     let mut passed = 0;
     for _ in 0..n {
-        let kid_known = UnverifiedJws::parse(&token)
-            .map(|jws| jws.header().kid.is_some())
-            .unwrap_or(false);
-        if kid_known
-            && validate_id_token(&token, &keys, &expect, now, &WebCryptoVerifier)
+        let Ok(jws) = UnverifiedJws::parse(&token) else {
+            continue;
+        };
+        if jws.header().kid.is_some()
+            && id_token::validate_jws(&jws, &keys, &expect, now, &WebCryptoVerifier)
                 .await
                 .is_ok()
         {
