@@ -96,7 +96,6 @@ impl Keys {
             return first;
         }
         jwks_cache::record_fetch(&mut self.state, now);
-        self.state.in_flight = false;
         match Self::fetch(self.jwks_url.clone()) {
             Ok(fresh) => {
                 let refetched_at = self.state.refetched_at;

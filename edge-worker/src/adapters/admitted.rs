@@ -187,6 +187,20 @@ impl<D: Db> Admitted<D> {
     }
 }
 
+impl<D: Db> Admitted<D> {
+    /// Counts and admits a request that sends D1 nothing else (the providers list answered
+    /// from the cached configuration): its batch is the guard alone. A no-op without an
+    /// admission or once a batch committed.
+    pub async fn admit(&self) -> Result<(), StoreError> {
+        match &self.admission {
+            Some(a) if a.rate.is_some() && !self.outcome.committed.get() => {
+                self.batch(Vec::new()).await.map(|_| ())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 impl<D: Db> Db for Admitted<D> {
     async fn batch(&self, stmts: Vec<Stmt>) -> Result<Vec<Vec<Row>>, StoreError> {
         let Some(a) = &self.admission else {

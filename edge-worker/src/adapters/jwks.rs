@@ -196,6 +196,7 @@ pub async fn keys_for(uri: &str, now: i64, kid: Option<&str>) -> ApiResult<Rc<Jw
             },
         });
         record_fetch(&mut entry.state, now);
+        entry.state.in_flight = true;
     });
     // A fresh set that lacks the kid means rotation: go to the provider itself.
     let result = fetch(uri.to_owned(), now, fresh).await;

@@ -18,11 +18,10 @@ use super::auth::{dispatch, limited, Call};
 use super::body::Body;
 use super::context::{admitted_platform, client_ip, now_secs};
 use super::cors;
-use crate::adapters::admitted::{Admission, Admitted, Outcome, Rate, Refused};
+use crate::adapters::admitted::{Admission, Outcome, Rate, Refused};
 use crate::adapters::config_cache;
 use crate::adapters::d1::D1;
 use crate::app::config::{limit_of, rate_key, window_of};
-use crate::app::store::Db;
 use crate::domain::ProjectId;
 use crate::error::{ApiError, ApiResult};
 use std::rc::Rc;
@@ -72,10 +71,6 @@ pub async fn attempt(
         }),
     };
     let outcome = Rc::new(Outcome::default());
-    // The providers list reads nothing past the configuration: its batch is the count and
-    // the guard alone, run after the answer is made.
-    let count_only = (method == Method::Get && rest == ["providers"])
-        .then(|| Admitted::new(db.clone(), Some(admission.clone()), outcome.clone()));
     let platform = admitted_platform(env, db.clone(), Some(admission), outcome.clone()).await?;
     let call = Call {
         req,
@@ -86,10 +81,6 @@ pub async fn attempt(
         now,
     };
     let answer = dispatch(call, rest).await;
-    if let Some(db) = count_only.filter(|_| answer.is_ok()) {
-        // Refused or failed: `outcome` says which, as for any guarded batch.
-        let _ = db.batch(Vec::new()).await;
-    }
     Ok(match (outcome.refused.get(), outcome.committed.get()) {
         (Some(Refused::RateLimited), _) => Some((Err(ApiError::RateLimited), true)),
         (Some(Refused::Stale), _) => {

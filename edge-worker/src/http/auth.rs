@@ -142,7 +142,11 @@ async fn prepare<'a>(
 
 pub async fn dispatch(call: Call<'_>, rest: &[&str]) -> ApiResult<Response> {
     match (call.req.method(), rest) {
-        (Method::Get, ["providers"]) => wire::json_response(&providers(&call.config), 200),
+        (Method::Get, ["providers"]) => {
+            // From the cached configuration: counted by the guard alone (`Admitted::admit`).
+            call.platform.db.admit().await?;
+            wire::json_response(&providers(&call.config), 200)
+        }
         (Method::Post, ["login", "social"]) => login(call).await,
         (Method::Post, ["refresh"]) => refresh(call).await,
         (Method::Post, ["logout"]) => logout(call).await,

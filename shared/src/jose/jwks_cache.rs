@@ -59,7 +59,7 @@ pub struct CacheState {
 pub enum JwksAction {
     /// Use the cached key set.
     UseCached,
-    /// Start a fetch (and record it with [`record_fetch`]).
+    /// Start a fetch (record it with [`record_fetch`]; `in_flight = true` while it runs).
     Fetch,
     /// Wait for the fetch in flight, then use its result.
     JoinInFlight,
@@ -93,13 +93,13 @@ pub fn decide(state: Option<&CacheState>, now: i64, kid_known: bool) -> JwksActi
 }
 
 /// Records in `s` a fetch started at `now` because [`decide`] said so: a fetch while the set
-/// was fresh was for an unknown `kid`, and starts that cooldown.
+/// was fresh was for an unknown `kid`, and starts that cooldown. (A caller that shares the
+/// fetch between requests also sets `in_flight`.)
 pub fn record_fetch(s: &mut CacheState, now: i64) {
     if now < s.expires_at {
         s.refetched_at = now;
     }
     s.last_attempt_at = now;
-    s.in_flight = true;
 }
 
 #[cfg(test)]
@@ -152,7 +152,6 @@ mod tests {
         // Just after a routine fetch, a new key is seen at once.
         assert_eq!(decide(Some(&s), 101, false), JwksAction::Fetch);
         record_fetch(&mut s, 101);
-        s.in_flight = false;
         assert_eq!(
             decide(Some(&s), 101 + REFETCH_COOLDOWN_SECS - 1, false),
             JwksAction::UseCached
@@ -190,7 +189,6 @@ mod tests {
                 JwksAction::Fetch => {
                     fetches += 1;
                     record_fetch(&mut s, now);
-                    s.in_flight = false;
                 }
                 JwksAction::UseCached | JwksAction::JoinInFlight => {}
             }
