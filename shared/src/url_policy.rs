@@ -82,14 +82,20 @@ impl<'a> TrustworthyUrl<'a> {
 
     #[inline(always)]
     fn check(text: &'a str) -> Check<Self> {
-        if text.is_empty() || text.len() > MAX_URL_LEN {
+        let bytes = text.as_bytes();
+        if bytes.is_empty() || bytes.len() > MAX_URL_LEN {
             return Err("a URL must be 1-2048 characters");
         }
         // Printable ASCII only: no whitespace, control characters or non-ASCII anywhere.
-        if !text.bytes().all(|b| b.is_ascii_graphic()) {
+        let (mut graphic, mut backslash) = (true, false);
+        for &b in bytes {
+            graphic &= b.is_ascii_graphic();
+            backslash |= b == b'\\';
+        }
+        if !graphic {
             return Err("a URL must be printable ASCII without whitespace (IDNs as punycode)");
         }
-        if has(text, b'\\') {
+        if backslash {
             return Err("a URL must not contain a backslash");
         }
         let (scheme, after) = if let Some(r) = text.strip_prefix("https://") {
@@ -99,11 +105,17 @@ impl<'a> TrustworthyUrl<'a> {
         } else {
             return Err("a URL must start with https:// (or http:// on loopback)");
         };
-        let split = after.bytes().position(|b| matches!(b, b'/' | b'?' | b'#'));
-        let (authority, rest) = after
-            .split_at_checked(split.unwrap_or(after.len()))
-            .unwrap_or((after, ""));
-        if has(authority, b'@') {
+        let mut split = 0;
+        let mut at = false;
+        for &b in after.as_bytes() {
+            if matches!(b, b'/' | b'?' | b'#') {
+                break;
+            }
+            at |= b == b'@';
+            split += 1;
+        }
+        let (authority, rest) = after.split_at_checked(split).unwrap_or((after, ""));
+        if at {
             return Err("a URL must not carry userinfo (user@host)");
         }
         let (host, port) = split_port(authority)?;
@@ -172,14 +184,18 @@ impl<'a> TrustworthyUrl<'a> {
 #[inline(always)]
 fn split_port(authority: &str) -> Check<(&str, Option<u16>)> {
     // An IPv6 literal holds colons of its own: the port comes after the closing bracket.
-    let after = authority.bytes().rposition(|b| b == b']').unwrap_or(0);
-    let tail = authority.get(after..).unwrap_or_default();
-    let Some(colon) = tail.bytes().position(|b| b == b':').map(|i| i + after) else {
+    let mut colon = None;
+    for (i, &b) in authority.as_bytes().iter().enumerate() {
+        if b == b']' {
+            colon = None;
+        } else if b == b':' && colon.is_none() {
+            colon = Some(i);
+        }
+    }
+    let Some((host, digits)) = colon.and_then(|i| authority.split_at_checked(i)) else {
         return Ok((authority, None));
     };
-    let host = authority.get(..colon).unwrap_or_default();
-    let digits = authority.get(colon + 1..).unwrap_or_default();
-    match number(digits.as_bytes(), 5) {
+    match number(digits.as_bytes().get(1..).unwrap_or_default(), 5) {
         Some(port @ 1..=65535) => Ok((host, u16::try_from(port).ok())),
         _ => Err("a URL port must be a number from 1 to 65535"),
     }
@@ -189,72 +205,90 @@ fn split_port(authority: &str) -> Check<(&str, Option<u16>)> {
 /// IPv4 address, or a bracketed IPv6 address.
 #[inline(always)]
 fn check_host(host: &str) -> Check<()> {
-    if host.is_empty() {
+    let bytes = host.as_bytes();
+    if bytes.is_empty() {
         return Err("a URL must name a host");
     }
-    if let Some(inner) = host.strip_prefix("[") {
+    if let Some(inner) = bytes.strip_prefix(b"[") {
         let inner = inner
-            .strip_suffix("]")
+            .strip_suffix(b"]")
             .ok_or("an IPv6 host must be bracketed")?;
-        let ok = has(inner, b':')
-            && inner
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
-        return if ok {
+        let (mut colon, mut ok) = (false, true);
+        for &b in inner {
+            colon |= b == b':';
+            ok &= b.is_ascii_hexdigit() || b == b':' || b == b'.';
+        }
+        return if colon && ok {
             Ok(())
         } else {
             Err("an IPv6 host holds only hex digits, ':' and '.'")
         };
     }
-    if host.len() > 253 {
+    if bytes.len() > 253 {
         return Err("a URL host is at most 253 characters");
     }
-    let label_ok = |l: &[u8]| {
-        (1..=63).contains(&l.len())
-            && l.first() != Some(&b'-')
-            && l.last() != Some(&b'-')
-            && l.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
-    };
-    if !labels(host).all(label_ok) {
-        return Err("a URL host must be DNS labels of letters, digits and inner '-'");
+    match labels(bytes) {
+        Labels::Invalid => Err("a URL host must be DNS labels of letters, digits and inner '-'"),
+        // WHATWG reads a host whose last label is numeric (or 0x...) as an IPv4 address, in
+        // decimal, octal or hex, with 1-4 parts: only accept the one canonical spelling.
+        Labels::Numeric => Err("a numeric host must be a dotted-quad IPv4 address"),
+        Labels::Name | Labels::Ipv4 => Ok(()),
     }
-    // WHATWG reads a host whose last label is numeric (or 0x...) as an IPv4 address, in
-    // decimal, octal or hex, with 1-4 parts: only accept the one canonical spelling.
-    let dot = host.bytes().rposition(|b| b == b'.');
-    let last = dot.and_then(|i| host.get(i + 1..)).unwrap_or(host);
-    let numeric = last.bytes().all(|b| b.is_ascii_digit())
-        || last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
-    if numeric && !canonical_ipv4(host) {
-        return Err("a numeric host must be a dotted-quad IPv4 address");
-    }
-    Ok(())
 }
 
-/// `a.b.c.d` with four decimal parts of 0-255 and no leading zeros.
-fn canonical_ipv4(host: &str) -> bool {
-    let mut parts = 0;
-    for part in labels(host) {
-        parts += 1;
-        let no_leading_zero = part == b"0" || part.first() != Some(&b'0');
-        let byte = number(part, 3).is_some_and(|n| n <= 255);
-        if !(no_leading_zero && byte) {
-            return false;
+/// What [`labels`] found a host to be.
+enum Labels {
+    /// Not `.`-separated labels of 1-63 letters, digits and inner `-`.
+    Invalid,
+    /// A DNS name whose last label is neither all digits nor starts with `0x`.
+    Name,
+    /// A canonical dotted quad: four decimal parts of 0-255 without leading zeros.
+    Ipv4,
+    /// Numeric (the last label all digits or `0x...`) but not a canonical dotted quad.
+    Numeric,
+}
+
+/// Reads `host` as `.`-separated labels in one pass, as if a `.` followed it (byte loops, not
+/// `split` and `parse`: the split iterators, `memchr` and the integer parser are ~2 KB of the
+/// SDK's wasm, for ASCII that has already been checked).
+fn labels(host: &[u8]) -> Labels {
+    // The label being read: its length, value as a decimal number, whether it is all digits,
+    // and whether it starts with `0` or `0x`; the host: dotted-quad parts so far.
+    let (mut len, mut value, mut digits, mut zero, mut hex) = (0u32, 0u32, true, false, false);
+    let (mut quad, mut parts, mut prev, mut numeric) = (true, 0, b'.', false);
+    for i in 0..=host.len() {
+        let b = host.get(i).copied().unwrap_or(b'.');
+        if b == b'.' {
+            if prev == b'.' || prev == b'-' {
+                return Labels::Invalid;
+            }
+            quad &= digits && len <= 3 && value <= 255 && !(zero && len > 1);
+            numeric = digits || hex;
+            parts += 1;
+            (len, value, digits) = (0, 0, true);
+        } else {
+            let inner_hyphen = b == b'-' && prev != b'.';
+            if len == 63 || !(b.is_ascii_alphanumeric() || inner_hyphen) {
+                return Labels::Invalid;
+            }
+            if len == 0 {
+                zero = b == b'0';
+            }
+            hex = len == 1 && zero && (b | 0x20) == b'x' || len > 1 && hex;
+            digits &= b.is_ascii_digit();
+            value = value
+                .saturating_mul(10)
+                .saturating_add(u32::from(b.wrapping_sub(b'0')));
+            len += 1;
         }
+        prev = b;
     }
-    parts == 4
-}
-
-// Byte loops, not `str`'s pattern searches and `parse`: the char searchers, `memchr` and the
-// integer parser are ~2 KB of the SDK's wasm, for ASCII that has already been checked.
-
-/// Whether `text` holds the byte `b`.
-fn has(text: &str, b: u8) -> bool {
-    text.bytes().any(|c| c == b)
-}
-
-/// The `.`-separated labels of a host.
-fn labels(host: &str) -> impl Iterator<Item = &[u8]> {
-    host.as_bytes().split(|b| *b == b'.')
+    // `numeric` describes the last label here.
+    match (quad && parts == 4, numeric) {
+        (true, _) => Labels::Ipv4,
+        (false, true) => Labels::Numeric,
+        (false, false) => Labels::Name,
+    }
 }
 
 /// `digits` as a number when it is 1 to `max` ASCII digits (no sign, no spaces).
