@@ -209,10 +209,10 @@ fn check_host(host: &str) -> Check<()> {
     if bytes.is_empty() {
         return Err("a URL must name a host");
     }
-    if let Some(inner) = bytes.strip_prefix(b"[") {
-        let inner = inner
-            .strip_suffix(b"]")
-            .ok_or("an IPv6 host must be bracketed")?;
+    if let [b'[', inner @ ..] = bytes {
+        let [inner @ .., b']'] = inner else {
+            return Err("an IPv6 host must be bracketed");
+        };
         let (mut colon, mut ok) = (false, true);
         for &b in inner {
             colon |= b == b':';
@@ -256,7 +256,7 @@ fn labels(host: &[u8]) -> Labels {
     // and whether it starts with `0` or `0x`; the host: dotted-quad parts so far.
     let (mut len, mut value, mut digits, mut zero, mut hex) = (0u32, 0u32, true, false, false);
     let (mut quad, mut parts, mut prev, mut numeric) = (true, 0, b'.', false);
-    for i in 0..=host.len() {
+    for i in 0..host.len() + 1 {
         let b = host.get(i).copied().unwrap_or(b'.');
         if b == b'.' {
             if prev == b'.' || prev == b'-' {
@@ -276,9 +276,8 @@ fn labels(host: &[u8]) -> Labels {
             }
             hex = len == 1 && zero && (b | 0x20) == b'x' || len > 1 && hex;
             digits &= b.is_ascii_digit();
-            value = value
-                .saturating_mul(10)
-                .saturating_add(u32::from(b.wrapping_sub(b'0')));
+            // Only read for labels of at most 3 digits.
+            value = value * 10 % 1000 + u32::from(b.wrapping_sub(b'0'));
             len += 1;
         }
         prev = b;
@@ -293,25 +292,36 @@ fn labels(host: &[u8]) -> Labels {
 
 /// `digits` as a number when it is 1 to `max` ASCII digits (no sign, no spaces).
 fn number(digits: &[u8], max: usize) -> Option<u32> {
-    let ok = (1..=max).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit);
-    ok.then(|| {
-        digits
-            .iter()
-            .fold(0, |n, b| n * 10 + u32::from(b.wrapping_sub(b'0')))
-    })
+    if !(1..=max).contains(&digits.len()) {
+        return None;
+    }
+    let mut value = 0u32;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u32::from(b - b'0');
+    }
+    Some(value)
 }
 
 /// Every `%` starts a two-hex-digit escape (RFC 3986 section 2.1).
 #[inline(always)]
 fn check_escapes(rest: &str) -> Check<()> {
-    let bytes = rest.as_bytes();
-    for (i, b) in bytes.iter().enumerate() {
-        if *b == b'%' {
-            let escape = bytes.get(i + 1..i + 3);
-            if !escape.is_some_and(|e| e.iter().all(u8::is_ascii_hexdigit)) {
-                return Err("a URL has a malformed percent escape");
+    // Hex digits still owed to the last `%`.
+    let mut owed = 0;
+    for &b in rest.as_bytes() {
+        if owed > 0 {
+            if !b.is_ascii_hexdigit() {
+                break;
             }
+            owed -= 1;
+        } else if b == b'%' {
+            owed = 2;
         }
+    }
+    if owed > 0 {
+        return Err("a URL has a malformed percent escape");
     }
     Ok(())
 }
