@@ -142,18 +142,22 @@ pub struct ProviderFacts<'a> {
 }
 
 /// A number in decimal, without `core::fmt` (which would weigh more than this crate).
+/// The digits are written from the end of a buffer that fits any `u64` (no `reverse`, whose
+/// bounds checks link a panic path).
 fn decimal(mut n: u64) -> String {
-    let mut digits = Vec::new();
-    loop {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    for d in digits.iter_mut().rev() {
         // n % 10 < 10: the digit is ASCII.
-        digits.push(b'0' + (n % 10) as u8);
+        *d = b'0' + (n % 10) as u8;
+        start -= 1;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    digits.reverse();
-    String::from_utf8(digits).unwrap_or_default()
+    let digits = digits.get(start..).unwrap_or_default();
+    String::from_utf8(digits.to_vec()).unwrap_or_default()
 }
 
 fn flow_key(project_id: &str, state: &str) -> String {

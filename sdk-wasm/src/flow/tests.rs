@@ -266,3 +266,16 @@ fn linking_apple_goes_through_the_relay_too_and_an_oversized_app_page_is_refused
     assert_eq!(err.code, codes::INVALID_REQUEST);
     assert_eq!(store.0.borrow().len(), 0);
 }
+
+#[test]
+fn decimal_writes_every_digit_of_any_u64() {
+    for (n, text) in [
+        (0, "0"),
+        (7, "7"),
+        (10, "10"),
+        (1_700_000_000_123, "1700000000123"),
+        (u64::MAX, "18446744073709551615"),
+    ] {
+        assert_eq!(decimal(n), text);
+    }
+}
