@@ -20,13 +20,16 @@ extern "C" {
     // The page's global directly, not through `js_sys::global()` / `web_sys::window()`, which
     // probe four names (`self`, `window`, `globalThis`, `global`) and test `instanceof Window`:
     // five imports and their glue for what every browser with wasm reference types has.
-    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
-    static GLOBAL: JsValue;
+    // Read as the getter `globalThis.globalThis` (the same object) rather than a
+    // `thread_local_v2` static, whose lazy cell links a poisoning panic path.
+    type Global;
+    #[wasm_bindgen(static_method_of = Global, js_class = globalThis, js_name = globalThis, getter)]
+    fn get() -> JsValue;
 }
 
 /// `globalThis`.
 pub fn global() -> JsValue {
-    GLOBAL.with(JsValue::clone)
+    Global::get()
 }
 
 /// `window`, where there is one (`globalThis.window`: a worker has none).
