@@ -105,20 +105,24 @@ impl<'a> TrustworthyUrl<'a> {
         } else {
             return Err("a URL must start with https:// (or http:// on loopback)");
         };
-        let mut split = 0;
-        let mut at = false;
+        // The authority ends at the first `/`, `?` or `#`; its port starts at the first `:`
+        // after the last `]` (an IPv6 literal holds colons of its own).
+        let (mut split, mut at, mut colon) = (0, false, None);
         for &b in after.as_bytes() {
-            if matches!(b, b'/' | b'?' | b'#') {
-                break;
+            match b {
+                b'/' | b'?' | b'#' => break,
+                b'@' => at = true,
+                b']' => colon = None,
+                b':' if colon.is_none() => colon = Some(split),
+                _ => {}
             }
-            at |= b == b'@';
             split += 1;
         }
         let (authority, rest) = after.split_at_checked(split).unwrap_or((after, ""));
         if at {
             return Err("a URL must not carry userinfo (user@host)");
         }
-        let (host, port) = split_port(authority)?;
+        let (host, port) = split_port(authority, colon)?;
         check_host(host)?;
         check_escapes(rest)?;
         let url = Self {
@@ -180,18 +184,9 @@ impl<'a> TrustworthyUrl<'a> {
     }
 }
 
-/// Splits `host[:port]`, refusing empty, non-numeric and out-of-range ports.
+/// Splits `host[:port]` at `colon`, refusing empty, non-numeric and out-of-range ports.
 #[inline(always)]
-fn split_port(authority: &str) -> Check<(&str, Option<u16>)> {
-    // An IPv6 literal holds colons of its own: the port comes after the closing bracket.
-    let mut colon = None;
-    for (i, &b) in authority.as_bytes().iter().enumerate() {
-        if b == b']' {
-            colon = None;
-        } else if b == b':' && colon.is_none() {
-            colon = Some(i);
-        }
-    }
+fn split_port(authority: &str, colon: Option<usize>) -> Check<(&str, Option<u16>)> {
     let Some((host, digits)) = colon.and_then(|i| authority.split_at_checked(i)) else {
         return Ok((authority, None));
     };
