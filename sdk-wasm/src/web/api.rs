@@ -136,7 +136,13 @@ pub fn identity_path(o: &JsValue, suffix: &str) -> SdkResult<String> {
 
 /// The strings of an array (anything else: none).
 fn strings(v: &JsValue) -> Vec<String> {
-    items(v).filter_map(|s| s.as_string()).collect()
+    let mut out = Vec::new();
+    for item in items(v) {
+        if let Some(s) = item.as_string() {
+            out.push(s);
+        }
+    }
+    out
 }
 
 /// `verifyEmail({verification_token, code})`: the session it completes.
