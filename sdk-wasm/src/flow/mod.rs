@@ -182,15 +182,15 @@ pub fn begin(
             "the provider's authorization endpoint is not an https URL",
         ));
     }
-    let mut parts = random
-        .chunks_exact(32)
-        .filter_map(|c| <[u8; 32]>::try_from(c).ok());
-    let (Some(v), Some(s), Some(n)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(SdkError::new(
-            codes::INVALID_REQUEST,
-            "not enough random bytes",
-        ));
-    };
+    // Verifier, state and nonce: 32 bytes each (a loop into arrays: `random` is 96 bytes by
+    // its type, so there is no short case to refuse).
+    let mut parts = [[0u8; 32]; 3];
+    for (i, b) in random.iter().enumerate() {
+        if let Some(p) = parts.get_mut(i / 32).and_then(|p| p.get_mut(i % 32)) {
+            *p = *b;
+        }
+    }
+    let [v, s, n] = parts;
     let verifier = PkceVerifier::from_random(&v);
     let nonce = random_token(&n);
     // With the relay, the provider returns to the Worker and the code is exchanged for it.
