@@ -207,9 +207,15 @@ pub fn redirect_call(o: &JsValue, link: bool) -> SdkResult<Call> {
 fn navigate(d: &Driver, plan: Redirect, answer: &JsValue) -> SdkResult<JsValue> {
     let wanted = Some(plan.provider.as_str());
     let providers = get(answer, "providers");
-    let facts = items(&providers)
-        .find(|p| get_str(p, "provider").as_deref() == wanted)
-        .ok_or_else(|| SdkError::new(codes::PROVIDER_NOT_ENABLED, "provider not enabled"))?;
+    let mut found = None;
+    for p in items(&providers) {
+        if get_str(&p, "provider").as_deref() == wanted {
+            found = Some(p);
+            break;
+        }
+    }
+    let facts =
+        found.ok_or_else(|| SdkError::new(codes::PROVIDER_NOT_ENABLED, "provider not enabled"))?;
     // The configured scopes are the floor; the requested ones are added (deduplicated).
     let configured = merge_scopes(&strings(&get(&facts, "scopes")), &[]);
     let scopes = merge_scopes(&configured, &plan.scopes);
