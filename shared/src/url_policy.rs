@@ -269,7 +269,7 @@ fn labels(host: &[u8]) -> Labels {
             if len == 0 {
                 zero = b == b'0';
             }
-            hex = len == 1 && zero && (b | 0x20) == b'x' || len > 1 && hex;
+            hex = (len == 1 && zero && (b | 0x20) == b'x') || (len > 1 && hex);
             digits &= b.is_ascii_digit();
             // Only read for labels of at most 3 digits.
             value = value * 10 % 1000 + u32::from(b.wrapping_sub(b'0'));
