@@ -109,3 +109,43 @@ fn linking_with_a_used_token_links_nothing_and_says_so() {
     assert!(matches!(replayed, Change::Replayed), "{replayed:?}");
     assert_eq!(w.count("identities"), 2);
 }
+
+#[test]
+fn a_new_user_id_that_is_already_taken_merges_into_no_one() {
+    let w = world();
+    let g = provider("google", open());
+    let alice = w.sign_in(&g, "g-alice", None, false).unwrap();
+    let mallory = assume("g-mallory", None, false, None, &["idt:mallory"]);
+    let fresh = Fresh {
+        user_id: alice.user.id.clone(),
+        ..w.fresh()
+    };
+    let e = block_on(complete_sign_in(
+        &w.db, &w.project, &g, &mallory, &fresh, NOW,
+    ))
+    .unwrap_err();
+    assert_eq!(e.code().as_str(), "server_error", "{e:?}");
+    assert_eq!(w.rows(), (1, 1, 1), "no identity joined Alice's account");
+}
+
+#[test]
+fn a_key_held_by_this_same_claim_is_not_a_replay_of_it() {
+    // A batch that committed although its answer was lost must not be reported as a replay
+    // when the request's own retry of the read-back finds its keys.
+    let w = world();
+    let keys = [ReplayKey {
+        key: "idt:mine".into(),
+        keep_until: NOW + 600,
+    }];
+    let mine = sql::single_use::SingleUse::new(PID, "claim-mine", &keys);
+    let claimed = block_on(mine.run(&w.db, mine.claims(NOW), NOW)).unwrap();
+    assert!(claimed.is_some());
+    let again = block_on(mine.run(&w.db, mine.claims(NOW + 1), NOW + 1));
+    assert!(
+        again.is_err(),
+        "the same claim again is a failure, not a replay: {again:?}"
+    );
+    let other = sql::single_use::SingleUse::new(PID, "claim-other", &keys);
+    let replay = block_on(other.run(&w.db, other.claims(NOW + 2), NOW + 2)).unwrap();
+    assert!(replay.is_none(), "another claim's key is a replay");
+}

@@ -42,6 +42,7 @@ pub async fn refresh<D: Db>(
                 "INSERT INTO refresh_tokens (token_hash, session_id, created_at) \
                  SELECT ?4, session_id, ?3 FROM refresh_tokens WHERE token_hash = ?1 AND rotated_at >= ?3 - ?5 AND {live} \
                  ON CONFLICT (token_hash) DO UPDATE SET created_at = refresh_tokens.created_at \
+                   WHERE refresh_tokens.session_id = excluded.session_id \
                  RETURNING session_id, (SELECT amr FROM sessions WHERE id = session_id) AS amr, \
                    (SELECT {USER_JSON_SQL} FROM users u \
                      WHERE u.id = (SELECT user_id FROM sessions WHERE id = session_id)) AS user"

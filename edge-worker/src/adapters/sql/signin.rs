@@ -1,16 +1,16 @@
 //! The sign-in batch, one round trip and one transaction of five statements: the single-use
 //! claim ([`super::single_use`]); the user who signs in — found by (provider, subject), else
 //! the email's owner or a new user per the precomputed linking decisions — created or marked
-//! signed in; their identity; the session; its refresh token, returning the user. Nothing
-//! signed in (a refusal) costs a second round trip for the email's owner. (Pending email
-//! verifications: [`super::otp`].)
+//! signed in; their identity; the session; its refresh token, returning the user. When a
+//! refusal would depend on the email's owner, a read of the owner ends the batch. (Pending
+//! email verifications: [`super::otp`].)
 //!
 //! Each statement is one write with no guard of its own: on a replay the claim fails, and the
 //! whole batch with it. Fewer statements is what a sign-in costs: each one is a step of
 //! D1's work and, locally, a round of the simulator's bookkeeping.
 
 use super::single_use::SingleUse;
-use super::{corrupt, query, user_from_json, Args, USER_JSON_SQL};
+use super::{corrupt, user_from_json, Args, USER_JSON_SQL};
 use crate::app::store::{stmt, text, Db, Stmt, StoreError};
 use crate::app::vault::Vault;
 use crate::domain::{ProvenIdentity, UserOut};
@@ -88,6 +88,7 @@ fn user_upsert(s: &SignIn<'_>) -> Stmt {
         "NULL".to_owned(),
         "NULL".to_owned(),
     ];
+    let mut new_id = None;
     if let (true, Some(email)) = (links(s), &email) {
         owners.push(owner_of(email));
     }
@@ -97,6 +98,7 @@ fn user_upsert(s: &SignIn<'_>) -> Stmt {
             "CASE WHEN NOT EXISTS {} THEN {new} END",
             owner_of(email)
         ));
+        new_id = Some(new.clone());
         new_row = [
             format!("CASE WHEN t.id = {new} THEN {} END", a.bind(id.email())),
             format!(
@@ -108,13 +110,21 @@ fn user_upsert(s: &SignIn<'_>) -> Stmt {
         ];
     }
     owners.push("NULL".into()); // COALESCE takes at least two arguments.
+                                // A new id that is already a user's (never, with random ids) must not merge into them:
+                                // its `NULL` sign-in time fails `NOT NULL`, and the whole batch with it.
+    let signed_in = match &new_id {
+        Some(new) => {
+            format!("CASE WHEN excluded.id IS {new} THEN NULL ELSE excluded.last_sign_in_at END")
+        }
+        None => "excluded.last_sign_in_at".to_owned(),
+    };
     let [email_v, verified_v, name_v, picture_v] = new_row;
     stmt(
         format!(
             "INSERT INTO users (id, project_id, email, email_verified, name, picture, roles, created_at, last_sign_in_at) \
              SELECT t.id, {pid}, {email_v}, {verified_v}, {name_v}, {picture_v}, '[]', {now}, {now} \
              FROM (SELECT COALESCE({}) AS id) t WHERE t.id IS NOT NULL \
-             ON CONFLICT (id) DO UPDATE SET last_sign_in_at = excluded.last_sign_in_at",
+             ON CONFLICT (id) DO UPDATE SET last_sign_in_at = {signed_in}",
             owners.join(", ")
         ),
         a.into_values(),
@@ -208,46 +218,46 @@ pub async fn sign_in<D: Db>(db: &D, s: &SignIn<'_>) -> Result<SignInOutcome, Sto
     let read_at = batch.len() - 1;
     let key3 = [s.project_id, s.provider, s.identity.subject()];
     batch.extend(super::vault::store(key3, s.vault, None, s.now));
+    let owner_at = needs_owner(s).map(|email| {
+        batch.push(stmt(
+            "SELECT id FROM users WHERE project_id = ?1 AND email = ?2 AND email_verified = 1",
+            [s.project_id.into(), email.into()],
+        ));
+        batch.len() - 1
+    });
     let Some(results) = once.run(db, batch, s.now).await? else {
         return Ok(SignInOutcome::Replayed);
     };
-    let signed_in = results
-        .get(read_at)
-        .and_then(|rows| rows.first())
-        .and_then(|row| text(row, "user"));
-    if let Some(user) = signed_in {
+    let first_text = |at: usize, column: &str| {
+        results
+            .get(at)
+            .and_then(|rows| rows.first())
+            .and_then(|row| text(row, column))
+    };
+    if let Some(user) = first_text(read_at, "user") {
         return Ok(SignInOutcome::SignedIn(user_from_json(&user)?));
     }
-    refusal(s, owner(db, s).await?)
+    refusal(s, owner_at.and_then(|at| first_text(at, "id")))
 }
 
-/// The verified owner of the sign-in's email, read after a batch that signed no one in.
-async fn owner<D: Db>(db: &D, s: &SignIn<'_>) -> Result<Option<String>, StoreError> {
-    let Some(email) = s.match_email else {
-        return Ok(None);
-    };
-    let rows = query(
-        db,
-        "SELECT id FROM users WHERE project_id = ?1 AND email = ?2 AND email_verified = 1",
-        [s.project_id.into(), email.into()],
-    )
-    .await?;
-    Ok(rows.first().and_then(|r| text(r, "id")))
+/// The email whose verified owner a refusal needs, read in the batch after its writes (so in
+/// the transaction that decided): when both decisions refuse (the owner says which holds) or
+/// the owner's asks for a verification that links to the owner. A single refusal needs no
+/// read: nothing signed in means the other decision, a grant, did not hold.
+fn needs_owner<'a>(s: &SignIn<'a>) -> Option<&'a str> {
+    let links_to_owner = matches!(s.if_owner, Err(Refusal::EmailVerificationRequired { .. }));
+    let both = s.if_no_owner.is_err() && s.if_owner.is_err();
+    s.match_email.filter(|_| both || links_to_owner)
 }
 
 /// Nothing signed in: the decision that held. A grant that wrote nothing means the rows
 /// changed under the batch's feet (a concurrent delete), reported as such.
 fn refusal(s: &SignIn<'_>, owner: Option<String>) -> Result<SignInOutcome, StoreError> {
-    let decision = match owner {
-        Some(owner) => match s.if_owner.clone() {
-            Err(Refusal::EmailVerificationRequired { .. }) => {
-                Err(Refusal::EmailVerificationRequired {
-                    link_to: Some(owner),
-                })
-            }
-            other => other,
-        },
-        None => s.if_no_owner.clone(),
+    let decision = match (&s.if_no_owner, &s.if_owner) {
+        // Only the owner's decision refuses, so there is an owner.
+        (Ok(_), Err(_)) => owned(s.if_owner.clone(), owner),
+        (Err(_), Err(_)) if owner.is_some() => owned(s.if_owner.clone(), owner),
+        _ => s.if_no_owner.clone(),
     };
     match decision {
         Err(refusal) => Ok(SignInOutcome::Refused(refusal)),
@@ -255,5 +265,15 @@ fn refusal(s: &SignIn<'_>, owner: Option<String>) -> Result<SignInOutcome, Store
             "sign-in batch",
             format!("wrote nothing for {grant:?}"),
         )),
+    }
+}
+
+/// The owner's decision, with a verification linking to the owner the batch read.
+fn owned(decision: Result<Grant, Refusal>, owner: Option<String>) -> Result<Grant, Refusal> {
+    match decision {
+        Err(Refusal::EmailVerificationRequired { .. }) => {
+            Err(Refusal::EmailVerificationRequired { link_to: owner })
+        }
+        other => other,
     }
 }

@@ -17,7 +17,8 @@ pub struct SingleUse<'a> {
 }
 
 impl<'a> SingleUse<'a> {
-    /// `claim`: this request's id (random, unique per request), stored with the keys.
+    /// `claim`: this request's id (random, unique per request), stored with the keys: a
+    /// failed batch is a replay only if a key is held under another claim.
     pub fn new(project_id: &'a str, claim: &'a str, keys: &'a [ReplayKey]) -> Self {
         Self {
             project_id,
@@ -65,19 +66,20 @@ impl<'a> SingleUse<'a> {
         match db.batch(batch).await {
             Ok(results) => Ok(Some(results)),
             Err(e @ StoreError::Other(_)) if !self.keys.is_empty() => {
-                if self.live(db, now).await? {
-                    Ok(None)
-                } else {
-                    Err(e)
+                match self.live(db, now).await {
+                    Ok(true) => Ok(None),
+                    // Not a replay, or not known to be one: the batch's own failure.
+                    _ => Err(e),
                 }
             }
             Err(e) => Err(e),
         }
     }
 
-    /// Whether one of the keys is held by a claim that has not expired.
+    /// Whether one of the keys is held by another request's claim that has not expired (a
+    /// batch of this request that committed although its answer was lost is no replay).
     async fn live<D: Db>(&self, db: &D, now: i64) -> Result<bool, StoreError> {
-        let mut args: Vec<Value> = vec![self.project_id.into(), now.into()];
+        let mut args: Vec<Value> = vec![self.project_id.into(), now.into(), self.claim.into()];
         let at = args.len();
         let marks: Vec<String> = (1..=self.keys.len())
             .map(|i| format!("?{}", at + i))
@@ -85,7 +87,7 @@ impl<'a> SingleUse<'a> {
         args.extend(self.keys.iter().map(|k| Value::from(k.key.as_str())));
         let sql = format!(
             "SELECT count(*) AS n FROM used_tokens WHERE project_id = ?1 AND key IN ({}) \
-             AND expires_at >= ?2",
+             AND expires_at >= ?2 AND claimed_by IS NOT ?3",
             marks.join(", ")
         );
         let rows = super::query(db, sql, args).await?;
