@@ -180,7 +180,7 @@ impl<D: Db> Admitted<D> {
             .and_then(|r| int(&r, "v"));
         if version != Some(a.version) {
             self.outcome.refused.set(Some(Refused::Stale));
-            return Err(StoreError::Other("admission refused: Stale".into()));
+            return Err(StoreError::Refused("admission refused: Stale".into()));
         }
         self.outcome.committed.set(true);
         Ok(results.collect())
@@ -227,7 +227,7 @@ impl<D: Db> Db for Admitted<D> {
             Err(e) => match self.diagnose(a).await? {
                 Some(why) => {
                     self.outcome.refused.set(Some(why));
-                    Err(StoreError::Other(format!("admission refused: {why:?}")))
+                    Err(StoreError::Refused(format!("admission refused: {why:?}")))
                 }
                 None => Err(e),
             },

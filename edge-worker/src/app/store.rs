@@ -71,6 +71,10 @@ pub enum StoreError {
     Unique(String),
     /// A stored value does not decode (the database holds what Kith never writes).
     Corrupt(String),
+    /// The request's admission guard refused the batch (`adapters::admitted`: the cached
+    /// configuration is stale, or the request is over its rate limit); nothing was written,
+    /// and the request is answered from the admission's outcome.
+    Refused(String),
     /// Anything else (the database unreachable, a platform error).
     Other(String),
 }

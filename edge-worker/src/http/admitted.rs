@@ -9,7 +9,10 @@
 //! other case — no cached configuration, the cache's version moved, an origin the cached
 //! project does not list, or any failure before the batch committed (a refusal decided on
 //! the cached configuration, a token that does not verify) — the request goes the ordinary
-//! way, on configuration read fresh and counted there. So the cache can only ever admit what
+//! way, on configuration read fresh and counted there. One exception: a sign-in batch that
+//! failed is read back by its single-use check (`adapters/sql/single_use.rs`), a batch
+//! admitted and counted like any other, so a replay (or a database failure) is answered on
+//! this path, counted once. So the cache can only ever admit what
 //! fresh configuration would, and every request is counted exactly once. Code-form sign-ins
 //! never take this path: the provider's code is single-use, so that exchange could not be
 //! retried.

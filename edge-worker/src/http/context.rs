@@ -59,8 +59,29 @@ pub fn client_ip(req: &Request) -> String {
 pub fn issuer(env: &Env, req: &Request) -> ApiResult<String> {
     match env.var("KITH_ISSUER").map(|v| v.to_string()) {
         Ok(v) if !v.is_empty() => Ok(v),
-        _ => Ok(req.url()?.origin().ascii_serialization()),
+        _ => {
+            let url = req.inner().url();
+            match served_origin(&url) {
+                Some(origin) => Ok(origin.to_owned()),
+                None => Ok(req.url()?.origin().ascii_serialization()),
+            }
+        }
     }
+}
+
+/// The origin of the URL a request was served at, read off the runtime's serialized
+/// `request.url` without parsing it again: for `http`/`https` the WHATWG serializer writes
+/// `scheme://host[:port]` (lower-case host, no default port) and then the path, which is never
+/// empty. `None` for anything else (another scheme, userinfo): the caller parses those.
+fn served_origin(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let authority = rest.find('/').map_or(rest, |end| &rest[..end]);
+    if authority.is_empty() || authority.contains(['@', '?', '#']) {
+        return None;
+    }
+    Some(&url[..url.len() - rest.len() + authority.len()])
 }
 
 /// The verified claims of the request's `Authorization: Bearer` access token: signed by this
@@ -105,4 +126,45 @@ pub async fn session(
         refresh_token: granted.refresh_token.into_exposed(),
         user: granted.user,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::served_origin;
+
+    #[test]
+    fn the_served_origin_is_the_serialized_url_before_its_path() {
+        for (url, origin) in [
+            (
+                "https://auth.example.com/api/auth/login/social",
+                Some("https://auth.example.com"),
+            ),
+            (
+                "http://127.0.0.1:8787/api/auth/refresh?x=1",
+                Some("http://127.0.0.1:8787"),
+            ),
+            ("https://[::1]:8443/", Some("https://[::1]:8443")),
+            ("https://user:pw@auth.example.com/", None),
+            ("ftp://example.com/", None),
+            ("https:///", None),
+        ] {
+            assert_eq!(served_origin(url), origin, "{url}");
+        }
+    }
+
+    #[test]
+    fn it_agrees_with_the_url_crate() {
+        for url in [
+            "https://auth.example.com/a?b#c",
+            "http://localhost:8787/",
+            "https://xn--bcher-kva.example/",
+            "http://10.0.0.1:8080/x",
+        ] {
+            let parsed = worker::Url::parse(url)
+                .unwrap()
+                .origin()
+                .ascii_serialization();
+            assert_eq!(served_origin(url), Some(parsed.as_str()), "{url}");
+        }
+    }
 }

@@ -13,9 +13,10 @@ use worker::{console_error, console_warn, Response};
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unique(m) | StoreError::Corrupt(m) | StoreError::Other(m) => {
-                ApiError::Internal(format!("database: {m}"))
-            }
+            StoreError::Unique(m)
+            | StoreError::Corrupt(m)
+            | StoreError::Refused(m)
+            | StoreError::Other(m) => ApiError::Internal(format!("database: {m}")),
         }
     }
 }

@@ -26,6 +26,7 @@ mod relay;
 mod replay;
 mod secrets;
 mod sessions;
+mod single_use;
 mod storage;
 mod vault;
 mod vault_kinds;

@@ -8,8 +8,8 @@ use super::world::*;
 
 /// Plan steps that read a whole table, or all of a project's rows of one (a `SEARCH` whose only
 /// constraint is the project id), as opposed to a search by a key. Table functions
-/// (`json_each` over a project's origins), constant rows and a statement's own `VALUES` list
-/// are not tables, and a project's
+/// (`json_each` over a project's origins), constant rows, a statement's own `VALUES` list and
+/// the result of its own subquery ([`own_results`]) are not tables, and a project's
 /// own configuration (its providers) is read whole on purpose: it does not grow with use.
 fn walks(step: &str) -> bool {
     if step.contains(" providers ") {
@@ -22,13 +22,27 @@ fn walks(step: &str) -> bool {
     scan || (step.starts_with("SEARCH") && step.ends_with("(project_id=?)"))
 }
 
+/// The subqueries a plan runs as a co-routine or materializes: a `SCAN` of one reads the
+/// subquery's own result (its steps are checked with the rest), not a table.
+fn own_results(steps: &[String]) -> Vec<String> {
+    steps
+        .iter()
+        .filter_map(|s| {
+            s.strip_prefix("CO-ROUTINE ")
+                .or_else(|| s.strip_prefix("MATERIALIZE "))
+        })
+        .map(|name| format!("SCAN {name}"))
+        .collect()
+}
+
 pub fn walking(db: &Sqlite) -> Vec<String> {
     db.plans()
         .into_iter()
         .flat_map(|p| {
+            let own = own_results(&p.steps);
             p.steps
                 .into_iter()
-                .filter(|s| walks(s))
+                .filter(move |s| walks(s) && !own.contains(s))
                 .map(move |s| format!("{s}  <-  {}", p.sql))
         })
         .collect()

@@ -188,7 +188,7 @@ fn a_storage_fault_at_any_statement_of_a_sign_in_leaves_no_partial_rows() {
         "INSERT INTO identities",
         "INSERT INTO sessions",
         "INSERT INTO refresh_tokens",
-        "UPDATE users",
+        "INSERT INTO used_tokens",
     ] {
         let w = world();
         let g = provider("google", open());

@@ -1,7 +1,7 @@
 //! Identities of a signed-in user: link a proven provider account (single use, as a
 //! sign-in), unlink one but never the last.
 
-use super::signin::SingleUse;
+use super::single_use::SingleUse;
 use super::{int, one, user_from, user_select, LIVE_SESSION_USER};
 use crate::app::store::{stmt, text, Db, StoreError};
 use crate::app::vault::Vault;
@@ -53,12 +53,12 @@ pub async fn link_identity_keeping<D: Db>(
     let id = l.identity;
     let once = SingleUse::new(l.project_id, l.claim, id.replay_keys());
     let mut batch = once.claims(l.now);
-    batch.push(once.guard(
+    batch.push(stmt(
         "INSERT INTO identities (project_id, provider, subject, user_id, email, email_verified, linked_at) \
-         SELECT ?1, ?2, ?3, ?4, ?7, ?8, ?6 WHERE {fresh} AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = ?5 AND s.user_id = ?4 \
+         SELECT ?1, ?2, ?3, ?4, ?7, ?8, ?6 WHERE EXISTS (SELECT 1 FROM sessions s WHERE s.id = ?5 AND s.user_id = ?4 \
          AND s.project_id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?6) \
          ON CONFLICT (project_id, provider, subject) DO NOTHING",
-        vec![
+        [
             l.project_id.into(),
             l.provider.into(),
             id.subject().into(),
@@ -70,13 +70,7 @@ pub async fn link_identity_keeping<D: Db>(
         ],
     ));
     let key = [l.project_id, l.provider, id.subject()];
-    batch.extend(super::vault::store(
-        &once,
-        key,
-        vault,
-        Some(l.user_id),
-        l.now,
-    ));
+    batch.extend(super::vault::store(key, vault, Some(l.user_id), l.now));
     let read_at = batch.len();
     batch.push(stmt(
         "SELECT user_id FROM identities WHERE project_id = ?1 AND provider = ?2 AND subject = ?3",
@@ -91,10 +85,9 @@ pub async fn link_identity_keeping<D: Db>(
             l.now.into(),
         ],
     ));
-    let results = db.batch(batch).await?;
-    if once.replayed(&results) {
+    let Some(results) = once.run(db, batch, l.now).await? else {
         return Ok(IdentityChange::Replayed);
-    }
+    };
     let owner = results
         .get(read_at)
         .and_then(|r| r.first())

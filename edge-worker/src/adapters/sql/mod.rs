@@ -7,11 +7,13 @@
 //! (the server-driven flow's states). D1 runs it in
 //! production, SQLite (`adapters::sqlite`) in the native tests: same SQL, same migrations.
 //!
-//! Round trips per operation: a sign-in is two (the configuration batch, which also counts
-//! the rate limit, and one sign-in batch that finds, links or creates the user, opens the
-//! session and reads the user back, in one transaction); a refresh is two. Errors are
+//! Round trips per operation: a sign-in is one batch that claims its single-use keys, finds,
+//! links or creates the user, opens the session and returns the user, in one transaction,
+//! after the configuration batch (which also counts the rate limit) unless the isolate has
+//! the configuration cached (`adapters::admitted`); a refresh likewise. Errors are
 //! [`StoreError`]s: what a statement found is a result (a replayed key is
-//! [`signin::SignInOutcome::Replayed`]), never read out of an error message.
+//! [`signin::SignInOutcome::Replayed`], read back after the batch failed), never read out of
+//! an error message.
 
 pub mod admin;
 pub mod config;
@@ -21,6 +23,7 @@ pub mod otp;
 pub mod prune;
 pub mod sessions;
 pub mod signin;
+pub mod single_use;
 pub mod vault;
 
 use crate::app::store::{int, stmt, text, Db, Row, Stmt, StoreError, Value};
@@ -108,10 +111,6 @@ fn provider_from(row: &Row) -> Result<Provider, StoreError> {
     })
 }
 
-/// `SELECT` of the CONTRACT user (with identities as JSON) for users matching `condition`.
-/// How many columns [`user_select`] returns.
-const USER_COLUMNS: usize = 9;
-
 /// The columns of a user (`u`) as [`user_from`] reads them.
 const USER_COLUMNS_SQL: &str =
     "u.id, u.email, u.email_verified, u.name, u.picture, u.roles, u.created_at, u.last_sign_in_at, \
@@ -119,6 +118,7 @@ const USER_COLUMNS_SQL: &str =
        'email_verified', i.email_verified, 'linked_at', i.linked_at)) \
       FROM identities i WHERE i.user_id = u.id) AS identities";
 
+/// `SELECT` of the CONTRACT user (with identities as JSON) for users matching `condition`.
 fn user_select(condition: &str) -> String {
     format!("SELECT {USER_COLUMNS_SQL} FROM users u WHERE {condition}")
 }
@@ -132,10 +132,9 @@ struct IdentityRow {
     linked_at: i64,
 }
 
-fn user_from(row: &Row) -> Result<UserOut, StoreError> {
-    let identities: Vec<IdentityRow> =
-        serde_json::from_str(&text(row, "identities").unwrap_or_else(|| "[]".into()))
-            .map_err(|e| corrupt("identities JSON", e))?;
+/// A user's identities as [`USER_COLUMNS_SQL`] and [`USER_JSON_SQL`] list them, in the order
+/// they were linked.
+fn identities_out(identities: Vec<IdentityRow>) -> Vec<IdentityOut> {
     let mut identities: Vec<IdentityOut> = identities
         .into_iter()
         .map(|i| IdentityOut {
@@ -147,6 +146,13 @@ fn user_from(row: &Row) -> Result<UserOut, StoreError> {
         })
         .collect();
     identities.sort_by(|a, b| (a.linked_at, &a.provider).cmp(&(b.linked_at, &b.provider)));
+    identities
+}
+
+fn user_from(row: &Row) -> Result<UserOut, StoreError> {
+    let identities: Vec<IdentityRow> =
+        serde_json::from_str(&text(row, "identities").unwrap_or_else(|| "[]".into()))
+            .map_err(|e| corrupt("identities JSON", e))?;
     Ok(UserOut {
         id: text(row, "id").unwrap_or_default(),
         email: text(row, "email"),
@@ -154,10 +160,63 @@ fn user_from(row: &Row) -> Result<UserOut, StoreError> {
         name: text(row, "name"),
         picture: text(row, "picture"),
         roles: json_list(text(row, "roles"), "roles")?,
-        identities,
+        identities: identities_out(identities),
         created_at: int(row, "created_at").unwrap_or_default(),
         last_sign_in_at: int(row, "last_sign_in_at").unwrap_or_default(),
     })
+}
+
+/// The user (`u`) as one JSON object: what a write's `RETURNING` hands back, where a
+/// statement can return a scalar subquery but not a join. [`user_from_json`] reads it.
+const USER_JSON_SQL: &str =
+    "json_object('id', u.id, 'email', u.email, 'email_verified', u.email_verified, 'name', u.name, \
+     'picture', u.picture, 'roles', json(u.roles), 'created_at', u.created_at, \
+     'last_sign_in_at', u.last_sign_in_at, 'identities', json((SELECT json_group_array(json_object( \
+       'provider', i.provider, 'subject', i.subject, 'email', i.email, \
+       'email_verified', i.email_verified, 'linked_at', i.linked_at)) \
+      FROM identities i WHERE i.user_id = u.id)))";
+
+fn user_from_json(text: &str) -> Result<UserOut, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct UserJson {
+        id: String,
+        email: Option<String>,
+        email_verified: i64,
+        name: Option<String>,
+        picture: Option<String>,
+        roles: Vec<String>,
+        identities: Vec<IdentityRow>,
+        created_at: i64,
+        last_sign_in_at: i64,
+    }
+    let u: UserJson = serde_json::from_str(text).map_err(|e| corrupt("user JSON", e))?;
+    Ok(UserOut {
+        id: u.id,
+        email: u.email,
+        email_verified: u.email_verified == 1,
+        name: u.name,
+        picture: u.picture,
+        roles: u.roles,
+        identities: identities_out(u.identities),
+        created_at: u.created_at,
+        last_sign_in_at: u.last_sign_in_at,
+    })
+}
+
+/// A statement's arguments, bound in order: [`Args::bind`] gives the placeholder of each, so
+/// a statement built by parts never numbers them by hand (D1 refuses an unused one).
+#[derive(Default)]
+struct Args(Vec<Value>);
+
+impl Args {
+    fn bind(&mut self, v: impl Into<Value>) -> String {
+        self.0.push(v.into());
+        format!("?{}", self.0.len())
+    }
+
+    fn into_values(self) -> Vec<Value> {
+        self.0
+    }
 }
 
 /// The user `?3` of project `?1`, if their session `?2` is live at `?4`.

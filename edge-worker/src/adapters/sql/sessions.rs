@@ -1,7 +1,10 @@
 //! Sessions: refresh-token rotation with a grace for racing tabs and family revocation on
 //! reuse, revocation, and the user of a live session.
 
-use super::{json_list, query, user_from, user_select, LIVE_SESSION_USER, USER_COLUMNS_SQL};
+use super::{
+    corrupt, json_list, query, user_from, user_from_json, user_select, LIVE_SESSION_USER,
+    USER_JSON_SQL,
+};
 use crate::app::store::{stmt, text, Db, StoreError};
 use crate::domain::UserOut;
 
@@ -15,7 +18,8 @@ pub struct Refreshed {
 /// Rotates the refresh token whose hash is `hash` to the one whose hash is `successor`
 /// (derived from the presented token, so every racing tab derives the same one). Within
 /// `grace` seconds of the first rotation, presenting the old token again answers the same
-/// successor; after it, the reuse revokes the whole session (token family). One round trip.
+/// successor; after it, the reuse revokes the whole session (token family). One round trip,
+/// three writes: the successor's insert returns the session and its user.
 pub async fn refresh<D: Db>(
     db: &D,
     pid: &str,
@@ -31,11 +35,17 @@ pub async fn refresh<D: Db>(
             format!("UPDATE refresh_tokens SET rotated_at = ?3 WHERE token_hash = ?1 AND rotated_at IS NULL AND {live}"),
             [hash.into(), pid.into(), now.into()],
         ),
+        // A racing tab within the grace finds the successor in place: the no-op update makes
+        // the statement return it all the same.
         stmt(
             format!(
                 "INSERT INTO refresh_tokens (token_hash, session_id, created_at) \
                  SELECT ?4, session_id, ?3 FROM refresh_tokens WHERE token_hash = ?1 AND rotated_at >= ?3 - ?5 AND {live} \
-                 ON CONFLICT (token_hash) DO NOTHING"
+                 ON CONFLICT (token_hash) DO UPDATE SET created_at = refresh_tokens.created_at \
+                   WHERE refresh_tokens.session_id = excluded.session_id \
+                 RETURNING session_id, (SELECT amr FROM sessions WHERE id = session_id) AS amr, \
+                   (SELECT {USER_JSON_SQL} FROM users u \
+                     WHERE u.id = (SELECT user_id FROM sessions WHERE id = session_id)) AS user"
             ),
             [hash.into(), pid.into(), now.into(), successor.into(), grace.into()],
         ),
@@ -44,26 +54,17 @@ pub async fn refresh<D: Db>(
              (SELECT session_id FROM refresh_tokens WHERE token_hash = ?1 AND rotated_at < ?3 - ?4)",
             [hash.into(), pid.into(), now.into(), grace.into()],
         ),
-        // The session and its user, once the successor is in place.
-        stmt(
-            format!(
-                "SELECT s.id AS session_id, s.amr AS amr, {USER_COLUMNS_SQL} FROM refresh_tokens r \
-                 JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id \
-                 WHERE r.token_hash = ?1 AND s.project_id = ?2 AND s.revoked_at IS NULL AND s.expires_at > ?3 \
-                   AND EXISTS (SELECT 1 FROM refresh_tokens o WHERE o.token_hash = ?4 AND o.session_id = s.id)"
-            ),
-            [successor.into(), pid.into(), now.into(), hash.into()],
-        ),
     ];
     let results = db.batch(batch).await?;
-    let rows = results.into_iter().next_back().unwrap_or_default();
+    let rows = results.into_iter().nth(1).unwrap_or_default();
     let Some(row) = rows.first() else {
         return Ok(None);
     };
+    let user = text(row, "user").ok_or_else(|| corrupt("refreshed session", "no user"))?;
     Ok(Some(Refreshed {
         session_id: text(row, "session_id").unwrap_or_default(),
         amr: json_list(text(row, "amr"), "amr")?,
-        user: user_from(row)?,
+        user: user_from_json(&user)?,
     }))
 }
 

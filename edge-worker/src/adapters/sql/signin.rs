@@ -1,87 +1,20 @@
-//! The sign-in batch: single-use keys, then find by (provider, subject), else create or link
-//! per the precomputed linking decisions, open the session and read the user back — one
-//! round trip, one transaction. (Pending email verifications: [`super::otp`].)
+//! The sign-in batch, one round trip and one transaction of five statements: the single-use
+//! claim ([`super::single_use`]); the user who signs in — found by (provider, subject), else
+//! the email's owner or a new user per the precomputed linking decisions — created or marked
+//! signed in; their identity; the session; its refresh token, returning the user. When a
+//! refusal would depend on the email's owner, a read of the owner ends the batch. (Pending
+//! email verifications: [`super::otp`].)
+//!
+//! Each statement is one write with no guard of its own: on a replay the claim fails, and the
+//! whole batch with it. Fewer statements is what a sign-in costs: each one is a step of
+//! D1's work and, locally, a round of the simulator's bookkeeping.
 
-use super::{corrupt, one, user_from, user_select, USER_COLUMNS};
-use crate::app::store::{stmt, text, Db, Row, Stmt, StoreError, Value};
+use super::single_use::SingleUse;
+use super::{corrupt, user_from_json, Args, USER_JSON_SQL};
+use crate::app::store::{stmt, text, Db, Stmt, StoreError};
 use crate::app::vault::Vault;
-use crate::domain::identity::ReplayKey;
 use crate::domain::{ProvenIdentity, UserOut};
 use kith_claims::linking::{Grant, Refusal};
-
-/// Makes an id_token and a nonce single-use inside a batch: one statement claims every key,
-/// tagged with this request's `claim` id — a key no one holds is inserted, an expired one is
-/// taken over (the scheduled prune deletes the rest), a live one is left alone. The batch's
-/// writes carry [`SingleUse::guard`], so they happen only if every key was claimed by this
-/// request. A replayed key is then a result ([`SingleUse::replayed`]), and nothing is written.
-pub struct SingleUse<'a> {
-    project_id: &'a str,
-    claim: &'a str,
-    keys: &'a [ReplayKey],
-}
-
-impl<'a> SingleUse<'a> {
-    pub fn new(project_id: &'a str, claim: &'a str, keys: &'a [ReplayKey]) -> Self {
-        Self {
-            project_id,
-            claim,
-            keys,
-        }
-    }
-
-    /// The batch's first statement (index 0): the claim of every key, returning the keys
-    /// this request now holds.
-    pub fn claims(&self, now: i64) -> Vec<Stmt> {
-        let mut args: Vec<Value> = vec![self.project_id.into(), self.claim.into(), now.into()];
-        let mut rows = Vec::with_capacity(self.keys.len());
-        for k in self.keys {
-            let at = args.len();
-            rows.push(format!("(?1, ?{}, ?{}, ?2)", at + 1, at + 2));
-            args.push(k.key.as_str().into());
-            args.push(k.keep_until.into());
-        }
-        if rows.is_empty() {
-            return Vec::new();
-        }
-        vec![stmt(
-            format!(
-                "INSERT INTO used_tokens (project_id, key, expires_at, claimed_by) VALUES {} \
-                 ON CONFLICT (project_id, key) DO UPDATE SET expires_at = excluded.expires_at, \
-                   claimed_by = excluded.claimed_by WHERE used_tokens.expires_at < ?3 \
-                 RETURNING key",
-                rows.join(", ")
-            ),
-            args,
-        )]
-    }
-
-    /// `sql` with `{fresh}` replaced by the condition "every key is this request's", as a
-    /// statement whose `?1` is the project id (the claim id and the keys are bound after
-    /// `args`). The keys are looked up by primary key: counting the project's rows claimed by
-    /// this request instead walked every live key of the project, once per guarded write.
-    pub fn guard(&self, sql: &str, mut args: Vec<Value>) -> Stmt {
-        let at = args.len() + 1;
-        let n = self.keys.len();
-        let keys: Vec<String> = (1..=n).map(|i| format!("?{}", at + i)).collect();
-        let fresh = format!(
-            "(SELECT count(*) FROM used_tokens WHERE project_id = ?1 AND key IN ({}) AND claimed_by = ?{at}) = {n}",
-            keys.join(", ")
-        );
-        args.push(self.claim.into());
-        args.extend(self.keys.iter().map(|k| Value::from(k.key.as_str())));
-        stmt(sql.replace("{fresh}", &fresh), args)
-    }
-
-    /// Whether a key was already used, from the results of [`SingleUse::claims`].
-    pub fn replayed(&self, results: &[Vec<Row>]) -> bool {
-        let claimed = if self.keys.is_empty() {
-            0
-        } else {
-            results.first().map_or(0, Vec::len)
-        };
-        claimed < self.keys.len()
-    }
-}
 
 /// The verified facts of a sign-in and what to do in each case the database may be in.
 pub struct SignIn<'a> {
@@ -114,83 +47,164 @@ pub enum SignInOutcome {
     Refused(Refusal),
 }
 
-const KEY: &str = "project_id = ?1 AND provider = ?2 AND subject = ?3";
+/// Whether the decisions create a user when no one owns the email, and with which verified
+/// flag.
+fn creates(s: &SignIn<'_>) -> Option<bool> {
+    match s.if_no_owner {
+        Ok(Grant::Create { email_verified }) => Some(email_verified),
+        _ => None,
+    }
+}
 
-/// The writes: create or link per the decisions, refresh the identity, open the session.
-fn writes(s: &SignIn<'_>, once: &SingleUse<'_>) -> Vec<Stmt> {
+fn links(s: &SignIn<'_>) -> bool {
+    matches!(s.if_owner, Ok(Grant::LinkToExisting { .. }))
+}
+
+/// The user who signs in, in one upsert: the identity's user, else (when the decision links)
+/// the email's verified owner, else (when it creates, and no one owns the email) a new user;
+/// none of them: nothing is written. An existing user only gets `last_sign_in_at`: the
+/// inserted row is a placeholder whose email is `NULL` for them, so it can never collide
+/// with the verified-email index instead of the primary key.
+fn user_upsert(s: &SignIn<'_>) -> Stmt {
     let id = s.identity;
-    let key =
-        || -> Vec<Value> { vec![s.project_id.into(), s.provider.into(), id.subject().into()] };
-    let with = |extra: Vec<Value>| -> Vec<Value> { key().into_iter().chain(extra).collect() };
-    let owner_clause =
-        "SELECT 1 FROM users WHERE project_id = ?1 AND email = ?10 AND email_verified = 1";
-    let mut batch = Vec::new();
-    if let Ok(Grant::Create { email_verified }) = s.if_no_owner {
-        batch.push(once.guard(
-            &format!(
-                "INSERT INTO users (id, project_id, email, email_verified, name, picture, roles, created_at, last_sign_in_at) \
-                 SELECT ?4, ?1, ?5, ?6, ?7, ?8, '[]', ?9, ?9 \
-                 WHERE {{fresh}} AND NOT EXISTS (SELECT 1 FROM identities WHERE {KEY}) AND NOT EXISTS ({owner_clause})"
-            ),
-            with(vec![
-                s.new_user_id.into(),
-                id.email().into(),
-                email_verified.into(),
-                id.name().into(),
-                id.picture().into(),
-                s.now.into(),
-                s.match_email.into(),
-            ]),
+    let mut a = Args::default();
+    let (pid, provider, subject, now) = (
+        a.bind(s.project_id),
+        a.bind(s.provider),
+        a.bind(id.subject()),
+        a.bind(s.now),
+    );
+    let mut owners = vec![format!(
+        "(SELECT user_id FROM identities WHERE project_id = {pid} AND provider = {provider} AND subject = {subject})"
+    )];
+    let create = creates(s);
+    let email = (create.is_some() || links(s)).then(|| a.bind(s.match_email));
+    let owner_of = |email: &str| {
+        format!("(SELECT id FROM users WHERE project_id = {pid} AND email = {email} AND email_verified = 1)")
+    };
+    let mut new_row = [
+        "NULL".to_owned(),
+        "0".to_owned(),
+        "NULL".to_owned(),
+        "NULL".to_owned(),
+    ];
+    let mut new_id = None;
+    if let (true, Some(email)) = (links(s), &email) {
+        owners.push(owner_of(email));
+    }
+    if let (Some(verified), Some(email)) = (create, &email) {
+        let new = a.bind(s.new_user_id);
+        owners.push(format!(
+            "CASE WHEN NOT EXISTS {} THEN {new} END",
+            owner_of(email)
         ));
-        batch.push(stmt(
+        new_id = Some(new.clone());
+        new_row = [
+            format!("CASE WHEN t.id = {new} THEN {} END", a.bind(id.email())),
+            format!(
+                "CASE WHEN t.id = {new} THEN {} ELSE 0 END",
+                a.bind(verified)
+            ),
+            a.bind(id.name()),
+            a.bind(id.picture()),
+        ];
+    }
+    owners.push("NULL".into()); // COALESCE takes at least two arguments.
+                                // A new id that is already a user's (never, with random ids) must not merge into them:
+                                // its `NULL` sign-in time fails `NOT NULL`, and the whole batch with it.
+    let signed_in = match &new_id {
+        Some(new) => {
+            format!("CASE WHEN excluded.id IS {new} THEN NULL ELSE excluded.last_sign_in_at END")
+        }
+        None => "excluded.last_sign_in_at".to_owned(),
+    };
+    let [email_v, verified_v, name_v, picture_v] = new_row;
+    stmt(
+        format!(
+            "INSERT INTO users (id, project_id, email, email_verified, name, picture, roles, created_at, last_sign_in_at) \
+             SELECT t.id, {pid}, {email_v}, {verified_v}, {name_v}, {picture_v}, '[]', {now}, {now} \
+             FROM (SELECT COALESCE({}) AS id) t WHERE t.id IS NOT NULL \
+             ON CONFLICT (id) DO UPDATE SET last_sign_in_at = {signed_in}",
+            owners.join(", ")
+        ),
+        a.into_values(),
+    )
+}
+
+/// The identity, in one upsert: its owner is the user it already belongs to, else the user
+/// this batch created, else (when the decision links) the email's verified owner; with none
+/// of them nothing is written. An existing identity is rewritten only when the provider's
+/// email facts changed: a row written is CPU and, on D1, billed.
+fn identity_upsert(s: &SignIn<'_>) -> Stmt {
+    let id = s.identity;
+    let mut a = Args::default();
+    let (pid, provider, subject) = (
+        a.bind(s.project_id),
+        a.bind(s.provider),
+        a.bind(id.subject()),
+    );
+    let (email, trusted, now) = (
+        a.bind(id.email()),
+        a.bind(id.email_trusted()),
+        a.bind(s.now),
+    );
+    let mut owners = vec![format!(
+        "(SELECT user_id FROM identities WHERE project_id = {pid} AND provider = {provider} AND subject = {subject})"
+    )];
+    if creates(s).is_some() {
+        owners.push(format!(
+            "(SELECT id FROM users WHERE id = {})",
+            a.bind(s.new_user_id)
+        ));
+    }
+    if links(s) {
+        owners.push(format!(
+            "(SELECT id FROM users WHERE project_id = {pid} AND email = {} AND email_verified = 1)",
+            a.bind(s.match_email)
+        ));
+    }
+    owners.push("NULL".into());
+    stmt(
+        format!(
             "INSERT INTO identities (project_id, provider, subject, user_id, email, email_verified, linked_at) \
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?4) \
-             ON CONFLICT (project_id, provider, subject) DO NOTHING",
-            with(vec![s.new_user_id.into(), id.email().into(), id.email_trusted().into(), s.now.into()]),
-        ));
-    }
-    if let Ok(Grant::LinkToExisting { .. }) = s.if_owner {
-        batch.push(once.guard(
-            &format!(
-                "INSERT INTO identities (project_id, provider, subject, user_id, email, email_verified, linked_at) \
-                 SELECT ?1, ?2, ?3, u.id, ?4, ?5, ?6 FROM users u \
-                 WHERE {{fresh}} AND u.project_id = ?1 AND u.email = ?4 AND u.email_verified = 1 \
-                   AND NOT EXISTS (SELECT 1 FROM identities WHERE {KEY}) \
-                 ON CONFLICT (project_id, provider, subject) DO NOTHING"
-            ),
-            with(vec![s.match_email.into(), id.email_trusted().into(), s.now.into()]),
-        ));
-    }
-    let identity_user = format!("(SELECT user_id FROM identities WHERE {KEY})");
-    batch.push(once.guard(
-        // Only when the provider's facts changed: a row written is CPU and, on D1, billed.
-        &format!(
-            "UPDATE identities SET email = ?4, email_verified = ?5 WHERE {{fresh}} AND {KEY} \
-             AND (email IS NOT ?4 OR email_verified IS NOT ?5)"
+             SELECT {pid}, {provider}, {subject}, u.id, {email}, {trusted}, {now} FROM users u WHERE u.id = COALESCE({}) \
+             ON CONFLICT (project_id, provider, subject) DO UPDATE SET \
+               email = excluded.email, email_verified = excluded.email_verified \
+             WHERE identities.email IS NOT excluded.email OR identities.email_verified IS NOT excluded.email_verified",
+            owners.join(", ")
         ),
-        with(vec![id.email().into(), id.email_trusted().into()]),
-    ));
-    batch.push(once.guard(
-        &format!("UPDATE users SET last_sign_in_at = ?4 WHERE {{fresh}} AND id = {identity_user}"),
-        with(vec![s.now.into()]),
-    ));
-    batch.push(once.guard(
-        &format!(
+        a.into_values(),
+    )
+}
+
+/// The session of the identity's user, and its first refresh token, returning the user as
+/// JSON ([`USER_JSON_SQL`]): no row when nothing was signed in.
+fn session(s: &SignIn<'_>) -> [Stmt; 2] {
+    [
+        stmt(
             "INSERT INTO sessions (id, project_id, user_id, amr, created_at, expires_at) \
-             SELECT ?4, ?1, user_id, ?5, ?6, ?7 FROM identities WHERE {{fresh}} AND {KEY}"
+             SELECT ?4, ?1, user_id, ?5, ?6, ?7 FROM identities \
+             WHERE project_id = ?1 AND provider = ?2 AND subject = ?3",
+            [
+                s.project_id.into(),
+                s.provider.into(),
+                s.identity.subject().into(),
+                s.session_id.into(),
+                s.amr_json.into(),
+                s.now.into(),
+                s.session_expires_at.into(),
+            ],
         ),
-        with(vec![
-            s.session_id.into(),
-            s.amr_json.into(),
-            s.now.into(),
-            s.session_expires_at.into(),
-        ]),
-    ));
-    batch.push(stmt(
-        "INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT ?1, id, ?2 FROM sessions WHERE id = ?3",
-        [s.refresh_hash.into(), s.now.into(), s.session_id.into()],
-    ));
-    batch
+        stmt(
+            format!(
+                "INSERT INTO refresh_tokens (token_hash, session_id, created_at) \
+                 SELECT ?1, id, ?2 FROM sessions WHERE id = ?3 \
+                 RETURNING (SELECT {USER_JSON_SQL} FROM users u \
+                   WHERE u.id = (SELECT user_id FROM sessions WHERE id = ?3)) AS user"
+            ),
+            [s.refresh_hash.into(), s.now.into(), s.session_id.into()],
+        ),
+    ]
 }
 
 /// Runs the sign-in batch (see the module docs).
@@ -198,55 +212,52 @@ pub async fn sign_in<D: Db>(db: &D, s: &SignIn<'_>) -> Result<SignInOutcome, Sto
     // The claim id: the new refresh token's hash, random and unique to this sign-in.
     let once = SingleUse::new(s.project_id, s.refresh_hash, s.identity.replay_keys());
     let mut batch = once.claims(s.now);
-    batch.extend(writes(s, &once));
+    batch.push(user_upsert(s));
+    batch.push(identity_upsert(s));
+    batch.extend(session(s));
+    let read_at = batch.len() - 1;
     let key3 = [s.project_id, s.provider, s.identity.subject()];
-    batch.extend(super::vault::store(&once, key3, s.vault, None, s.now));
-    let read_at = batch.len();
-    let key: Vec<Value> = vec![
-        s.project_id.into(),
-        s.provider.into(),
-        s.identity.subject().into(),
-        s.match_email.into(),
-    ];
-    // One row: the user signed in (all NULLs if none) and the email's verified owner.
-    let identity_user = format!("(SELECT user_id FROM identities WHERE {KEY})");
-    let user = user_select(&format!("u.id = {identity_user}"));
-    let owner =
-        "(SELECT id FROM users WHERE project_id = ?1 AND email = ?4 AND email_verified = 1)";
-    let nulls = ["NULL"; USER_COLUMNS].join(", ");
-    batch.push(stmt(
-        format!(
-            "SELECT {owner} AS owner, * FROM ({user}) UNION ALL SELECT {owner}, {nulls} \
-             WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = {identity_user})"
-        ),
-        key,
-    ));
-    let results = db.batch(batch).await?;
-    if once.replayed(&results) {
+    batch.extend(super::vault::store(key3, s.vault, None, s.now));
+    let owner_at = needs_owner(s).map(|email| {
+        batch.push(stmt(
+            "SELECT id FROM users WHERE project_id = ?1 AND email = ?2 AND email_verified = 1",
+            [s.project_id.into(), email.into()],
+        ));
+        batch.len() - 1
+    });
+    let Some(results) = once.run(db, batch, s.now).await? else {
         return Ok(SignInOutcome::Replayed);
+    };
+    let first_text = |at: usize, column: &str| {
+        results
+            .get(at)
+            .and_then(|rows| rows.first())
+            .and_then(|row| text(row, column))
+    };
+    if let Some(user) = first_text(read_at, "user") {
+        return Ok(SignInOutcome::SignedIn(user_from_json(&user)?));
     }
-    let rows = one(results, read_at);
-    let row = rows.first();
-    if let Some(row) = row.filter(|r| text(r, "id").is_some()) {
-        return Ok(SignInOutcome::SignedIn(user_from(row)?));
-    }
-    let owner = row.and_then(|r| text(r, "owner"));
-    refusal(s, owner)
+    refusal(s, owner_at.and_then(|at| first_text(at, "id")))
+}
+
+/// The email whose verified owner a refusal needs, read in the batch after its writes (so in
+/// the transaction that decided): when both decisions refuse (the owner says which holds) or
+/// the owner's asks for a verification that links to the owner. A single refusal needs no
+/// read: nothing signed in means the other decision, a grant, did not hold.
+fn needs_owner<'a>(s: &SignIn<'a>) -> Option<&'a str> {
+    let links_to_owner = matches!(s.if_owner, Err(Refusal::EmailVerificationRequired { .. }));
+    let both = s.if_no_owner.is_err() && s.if_owner.is_err();
+    s.match_email.filter(|_| both || links_to_owner)
 }
 
 /// Nothing signed in: the decision that held. A grant that wrote nothing means the rows
 /// changed under the batch's feet (a concurrent delete), reported as such.
 fn refusal(s: &SignIn<'_>, owner: Option<String>) -> Result<SignInOutcome, StoreError> {
-    let decision = match owner {
-        Some(owner) => match s.if_owner.clone() {
-            Err(Refusal::EmailVerificationRequired { .. }) => {
-                Err(Refusal::EmailVerificationRequired {
-                    link_to: Some(owner),
-                })
-            }
-            other => other,
-        },
-        None => s.if_no_owner.clone(),
+    let decision = match (&s.if_no_owner, &s.if_owner) {
+        // Only the owner's decision refuses, so there is an owner.
+        (Ok(_), Err(_)) => owned(s.if_owner.clone(), owner),
+        (Err(_), Err(_)) if owner.is_some() => owned(s.if_owner.clone(), owner),
+        _ => s.if_no_owner.clone(),
     };
     match decision {
         Err(refusal) => Ok(SignInOutcome::Refused(refusal)),
@@ -254,5 +265,15 @@ fn refusal(s: &SignIn<'_>, owner: Option<String>) -> Result<SignInOutcome, Store
             "sign-in batch",
             format!("wrote nothing for {grant:?}"),
         )),
+    }
+}
+
+/// The owner's decision, with a verification linking to the owner the batch read.
+fn owned(decision: Result<Grant, Refusal>, owner: Option<String>) -> Result<Grant, Refusal> {
+    match decision {
+        Err(Refusal::EmailVerificationRequired { .. }) => {
+            Err(Refusal::EmailVerificationRequired { link_to: owner })
+        }
+        other => other,
     }
 }

@@ -2,18 +2,16 @@
 //! that joins a sign-in or link batch, the read, and the refresh lease (a conditional UPDATE:
 //! one request at a time renews a token at the provider; the others wait and re-read).
 
-use super::signin::SingleUse;
 use super::{corrupt, int, json_list, one, query};
 use crate::app::store::{stmt, text, Db, Row, Stmt, StoreError, Value};
 use crate::app::vault::{SealedGrant, Vault};
 
 const KEY: &str = "project_id = ?1 AND provider = ?2 AND subject = ?3";
 
-/// The vault upsert of a sign-in or link batch: only when the batch's single-use keys are
-/// its own (`{fresh}`) and the identity exists (and, for a link, is `owner`'s). A refresh token
-/// the answer lacks keeps the stored one; the lease is cleared.
+/// The vault upsert of a sign-in or link batch (whose single-use claim makes it fail
+/// whole on a replay): only when the identity exists (and, for a link, is `owner`'s). A
+/// refresh token the answer lacks keeps the stored one; the lease is cleared.
 pub fn store(
-    once: &SingleUse<'_>,
     [pid, provider, subject]: [&str; 3],
     vault: &Vault,
     owner: Option<&str>,
@@ -29,13 +27,16 @@ pub fn store(
     };
     let sql = format!(
         "INSERT INTO provider_tokens (project_id, provider, subject, access_token_enc, refresh_token_enc, expires_at, scopes, updated_at) \
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM identities WHERE {{fresh}} AND {KEY} {owner_clause} \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM identities WHERE {KEY} {owner_clause} \
          ON CONFLICT (project_id, provider, subject) DO UPDATE SET access_token_enc = excluded.access_token_enc, \
          refresh_token_enc = COALESCE(excluded.refresh_token_enc, provider_tokens.refresh_token_enc), \
          expires_at = excluded.expires_at, scopes = excluded.scopes, version = provider_tokens.version + 1, \
          lease_id = NULL, lease_until = NULL, updated_at = excluded.updated_at"
     );
-    Some(once.guard(&sql, grant_args([pid, provider, subject], g, now, owner)))
+    Some(stmt(
+        sql,
+        grant_args([pid, provider, subject], g, now, owner),
+    ))
 }
 
 fn grant_args(
