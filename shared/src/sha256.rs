@@ -2,12 +2,15 @@
 //! and the compression function of section 6.2.2, checked against RustCrypto's `sha2` for
 //! every length across the block boundaries, random inputs, and the FIPS 180-2 examples.
 //!
-//! Why not `sha2`: its `digest`/`block-buffer` wrapper (buffering for streamed input, which
-//! nothing here needs) was ~1 KB of the browser SDK's wasm, and its compression function reads
-//! the block through slice indexing that links a panic path and its messages; this one reads
-//! every array through `get` (BENCHMARKS.md "SDK size", fourth round). The Worker and the SDK
-//! hash short values in one piece (PKCE verifiers, nonces, refresh tokens and codes before
-//! they are stored). SHA-256 has no secret-dependent branches or table lookups.
+//! Which implementation: with the `std` feature (the Worker, native code) [`sha256`] is
+//! RustCrypto's `sha2`, which everything stored (refresh tokens, codes, replay keys) is hashed
+//! with. Without it — the browser SDK's `no_std` build, which only hashes its PKCE verifier —
+//! it is the compact one-shot function of this module: `sha2`'s `digest`/`block-buffer`
+//! wrapper was ~1 KB of the SDK's wasm and its compression function reads the block through
+//! slice indexing that links a panic path and its messages, where this one reads every array
+//! through `get` (BENCHMARKS.md "SDK size", fourth round). The tests hold the compact function
+//! equal to `sha2` on every length across the block boundaries, random inputs and the FIPS
+//! examples. SHA-256 has no secret-dependent branches or table lookups.
 
 /// The initial hash value (section 5.3.3).
 const H0: [u32; 8] = [
@@ -139,8 +142,22 @@ fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
     }
 }
 
-/// The SHA-256 digest of `data`.
+/// The SHA-256 digest of `data`: RustCrypto's `sha2` with `std`.
+#[cfg(feature = "std")]
 pub fn sha256(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).into()
+}
+
+/// The SHA-256 digest of `data`: the compact one-shot function without `std` (the SDK).
+#[cfg(not(feature = "std"))]
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    compact(data)
+}
+
+/// The module's own SHA-256 (see the module documentation).
+#[cfg_attr(all(feature = "std", not(test)), allow(dead_code))]
+fn compact(data: &[u8]) -> [u8; 32] {
     let mut state = H0;
     // The message, a 1 bit, zeros, and its length in bits as a 64-bit big-endian number,
     // read byte by byte into one block buffer: one or two blocks more than the whole ones.
@@ -169,7 +186,7 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 
 #[cfg(test)]
 mod tests {
-    use super::sha256;
+    use super::compact as sha256;
     use sha2::{Digest, Sha256};
 
     #[test]
