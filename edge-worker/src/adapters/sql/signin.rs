@@ -60,6 +60,18 @@ fn links(s: &SignIn<'_>) -> bool {
     matches!(s.if_owner, Ok(Grant::LinkToExisting { .. }))
 }
 
+/// The user the identity (provider, subject) belongs to, as a scalar subquery.
+fn identity_user(pid: &str, provider: &str, subject: &str) -> String {
+    format!(
+        "(SELECT user_id FROM identities WHERE project_id = {pid} AND provider = {provider} AND subject = {subject})"
+    )
+}
+
+/// The verified owner of `email` in project `pid`, as a scalar subquery.
+fn verified_owner(pid: &str, email: &str) -> String {
+    format!("(SELECT id FROM users WHERE project_id = {pid} AND email = {email} AND email_verified = 1)")
+}
+
 /// The user who signs in, in one upsert: the identity's user, else (when the decision links)
 /// the email's verified owner, else (when it creates, and no one owns the email) a new user;
 /// none of them: nothing is written. An existing user only gets `last_sign_in_at`: the
@@ -74,14 +86,10 @@ fn user_upsert(s: &SignIn<'_>) -> Stmt {
         a.bind(id.subject()),
         a.bind(s.now),
     );
-    let mut owners = vec![format!(
-        "(SELECT user_id FROM identities WHERE project_id = {pid} AND provider = {provider} AND subject = {subject})"
-    )];
+    let mut owners = vec![identity_user(&pid, &provider, &subject)];
     let create = creates(s);
     let email = (create.is_some() || links(s)).then(|| a.bind(s.match_email));
-    let owner_of = |email: &str| {
-        format!("(SELECT id FROM users WHERE project_id = {pid} AND email = {email} AND email_verified = 1)")
-    };
+    let owner_of = |email: &str| verified_owner(&pid, email);
     let mut new_row = [
         "NULL".to_owned(),
         "0".to_owned(),
@@ -148,9 +156,7 @@ fn identity_upsert(s: &SignIn<'_>) -> Stmt {
         a.bind(id.email_trusted()),
         a.bind(s.now),
     );
-    let mut owners = vec![format!(
-        "(SELECT user_id FROM identities WHERE project_id = {pid} AND provider = {provider} AND subject = {subject})"
-    )];
+    let mut owners = vec![identity_user(&pid, &provider, &subject)];
     if creates(s).is_some() {
         owners.push(format!(
             "(SELECT id FROM users WHERE id = {})",
@@ -158,10 +164,7 @@ fn identity_upsert(s: &SignIn<'_>) -> Stmt {
         ));
     }
     if links(s) {
-        owners.push(format!(
-            "(SELECT id FROM users WHERE project_id = {pid} AND email = {} AND email_verified = 1)",
-            a.bind(s.match_email)
-        ));
+        owners.push(verified_owner(&pid, &a.bind(s.match_email)));
     }
     owners.push("NULL".into());
     stmt(
