@@ -1,6 +1,7 @@
 // The code form of POST /api/auth/login/social, end to end: the real Worker in workerd with
 // D1, the real oidc-provider, real PKCE, real signatures.
 import { test, before, after } from "node:test";
+import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
 import { startFixture, opClient, PROJECT, APP_ORIGIN, REDIRECT } from "../support/fixture.mjs";
 import { startTamperingTokenEndpoint } from "../support/tamper.mjs";
@@ -41,9 +42,10 @@ test("signs up a new user through the code flow and answers a CONTRACT session",
   assert.deepEqual(claims.amr, ["social:oidc:es"]);
   const after = await rows();
   assert.deepEqual(after, { users: before.users + 1, identities: before.identities + 1, sessions: before.sessions + 1 });
-  const stored = await worker.db.prepare("SELECT token_hash FROM refresh_tokens").all();
-  assert.ok(stored.results.length > 0);
-  assert.ok(stored.results.every((r) => r.token_hash !== s.refresh_token), "refresh token is stored only as a hash");
+  const stored = await worker.db.prepare("SELECT refresh_hash FROM sessions WHERE refresh_hash IS NOT NULL").all();
+  const hash = createHash("sha256").update(s.refresh_token).digest("hex");
+  assert.ok(stored.results.some((r) => r.refresh_hash === hash), "the session holds the token's SHA-256");
+  assert.ok(stored.results.every((r) => r.refresh_hash !== s.refresh_token), "refresh token is stored only as a hash");
 });
 
 test("a second login of the same account signs in the same user", async () => {

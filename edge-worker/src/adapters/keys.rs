@@ -24,8 +24,8 @@ pub struct Keys {
     pub secrets: SecretBox,
     /// The public keys as a JWKS, to verify Kith's own access tokens.
     pub public: kith_claims::jose::JwkSet,
-    /// HMAC key of refresh-token successors (HKDF of the first `SECRETS_KEY`).
-    pub refresh_key: Vec<u8>,
+    /// HMAC keys of refresh tokens (HKDF of each `SECRETS_KEY`, the first makes them).
+    pub refresh_keys: Vec<[u8; 32]>,
     /// HMAC key of the server-driven flow's derived values (HKDF of the first key).
     pub flow_key: Vec<u8>,
     /// HMAC key of stored email verification codes (HKDF of the first key).
@@ -87,7 +87,10 @@ pub async fn load(env: &Env) -> ApiResult<Rc<Keys>> {
         signing,
         secrets: SecretBox::import(&ring).await?,
         public,
-        refresh_key: ring.sealing().derive(Purpose::RefreshSuccessor).to_vec(),
+        refresh_keys: ring
+            .all()
+            .map(|k| k.derive(Purpose::RefreshSuccessor))
+            .collect(),
         flow_key: ring.sealing().derive(Purpose::Flow).to_vec(),
         otp_key: ring.sealing().derive(Purpose::EmailCode).to_vec(),
     });

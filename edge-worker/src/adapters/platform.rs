@@ -68,6 +68,10 @@ impl Crypto for WebCrypto {
     fn otp_key(&self) -> &[u8] {
         &self.keys.otp_key
     }
+
+    fn refresh_keys(&self) -> &[[u8; 32]] {
+        &self.keys.refresh_keys
+    }
 }
 
 /// The production platform.

@@ -181,9 +181,11 @@ pub async fn callback<P: Platform>(
     })
 }
 
-/// The session's refresh token, derived from the Kith code (never stored).
-fn refresh_token_of<C: Crypto>(crypto: &C, code: &str) -> RefreshToken {
-    RefreshToken::new(derive(crypto.flow_key(), "kith flow refresh", code))
+/// The first refresh token of session `sid`, its secret derived from the Kith code (never
+/// stored), so the exchange can hand it out again after the sign-in.
+fn refresh_token_of<C: Crypto>(crypto: &C, code: &str, sid: &str) -> RefreshToken {
+    let secret = derive(crypto.flow_key(), "kith flow refresh", code);
+    super::refresh_token::first(crypto.refresh_keys(), sid, &secret)
 }
 
 /// The email verification's token, derived from the Kith code (never stored): the exchange
@@ -228,10 +230,11 @@ async fn finish<P: Platform>(
         apple_user: (params.get)("user").map(serde_json::Value::String),
     };
     let kith_code = b64::encode(random::<32, _>(p.crypto())?);
+    let drawn = Fresh::draw(p.crypto())?;
     let fresh = Fresh {
-        refresh_token: refresh_token_of(p.crypto(), &kith_code),
+        refresh_token: refresh_token_of(p.crypto(), &kith_code, drawn.session_id.as_str()),
         verification_id: verification_token_of(p.crypto(), &kith_code),
-        ..Fresh::draw(p.crypto())?
+        ..drawn
     };
     let (code_hash, pid) = (hash_hex(&kith_code), route.project_id.as_str());
     let expires_at = now + CODE_TTL_SECS;
@@ -307,8 +310,8 @@ pub async fn exchange<P: Platform>(
         .ok_or(ApiError::InvalidGrant)?;
     Ok(Granted {
         user,
+        refresh_token: refresh_token_of(p.crypto(), code, &session_id),
         session_id: SessionId::new(session_id),
-        refresh_token: refresh_token_of(p.crypto(), code),
         amr,
     })
 }

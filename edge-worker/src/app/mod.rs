@@ -12,6 +12,7 @@ pub mod keyring;
 pub mod otp;
 pub mod ports;
 pub mod prove;
+pub mod refresh_token;
 pub mod relay;
 pub mod secrets;
 pub mod sessions;

@@ -74,6 +74,10 @@ pub trait Crypto: SignatureVerifier {
     /// The HMAC key of the server-driven flow's derived values (verifier, nonce, refresh
     /// token), its own key (HKDF, `app::keyring::Purpose::Flow`).
     fn flow_key(&self) -> &[u8];
+    /// The HMAC keys of Kith's refresh tokens (HKDF, `app::keyring::Purpose::RefreshSuccessor`),
+    /// one per `SECRETS_KEY`: the first makes tokens, every one verifies their tags
+    /// (`app::refresh_token`).
+    fn refresh_keys(&self) -> &[[u8; 32]];
     /// The HMAC key of stored email verification codes, its own key (HKDF,
     /// `app::keyring::Purpose::EmailCode`): a database dump alone cannot test the million
     /// possible codes against a hash.

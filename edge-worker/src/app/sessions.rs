@@ -2,6 +2,8 @@
 //! the access token an API call presents (`Authorization: Bearer`).
 
 use super::derive::successor_token;
+use super::ports::Crypto;
+use super::refresh_token::{self, Presented};
 use super::signin::Granted;
 use crate::adapters::sql::sessions as sql;
 use crate::app::store::Db;
@@ -14,38 +16,55 @@ use kith_claims::jose::{JwkSet, SignatureVerifier};
 use kith_claims::Verified;
 use serde_json::{json, Value};
 
-/// Longest refresh token looked up (Kith issues 43 characters).
+/// Longest refresh token looked up (Kith issues ~120 characters).
 const MAX_REFRESH_TOKEN_LEN: usize = 256;
 
-/// `POST /api/auth/refresh`: rotates `token` (see `sql::refresh` for the grace rule). The
-/// successor is derived from the presented token with `successor_key`, so racing tabs get
-/// the same one and no refresh token is stored in plaintext.
-pub async fn refresh<D: Db>(
+/// `POST /api/auth/refresh`: rotates `token` to its successor, derived from it with the
+/// refresh key (`app::refresh_token`), so racing tabs get the same one and no refresh token
+/// is stored in plaintext. Within the project's grace of the rotation, presenting the old
+/// token again answers the same successor; after it, the reuse revokes the session (see
+/// `sql::rotate`). A token whose tag does not verify is refused without a read.
+pub async fn refresh<D: Db, C: Crypto>(
     db: &D,
+    crypto: &C,
     project: &Project,
     token: &RefreshToken,
-    successor_key: &[u8],
     now: i64,
 ) -> ApiResult<Granted> {
     let token = token.expose();
-    if token.is_empty() || token.len() > MAX_REFRESH_TOKEN_LEN {
+    if token.len() > MAX_REFRESH_TOKEN_LEN {
         return Err(ApiError::InvalidRefreshToken);
     }
-    let successor = successor_token(successor_key, token);
-    let refreshed = sql::refresh(
-        db,
-        project.id.as_str(),
-        &hash_hex(token),
-        &hash_hex(&successor),
-        now,
-        project.settings.refresh_grace_secs,
-    )
-    .await?
-    .ok_or(ApiError::InvalidRefreshToken)?;
+    let (pid, grace) = (project.id.as_str(), project.settings.refresh_grace_secs);
+    let keys = crypto.refresh_keys();
+    let (refreshed, successor) = match refresh_token::parse(keys, token) {
+        Presented::Generation(g) => {
+            let successor = g.successor(keys);
+            let rotation = sql::Rotation {
+                session_id: g.session_id,
+                generation: g.generation,
+                hash: &hash_hex(g.token()),
+                successor: &hash_hex(successor.expose()),
+            };
+            (
+                sql::rotate(db, pid, &rotation, now, grace).await?,
+                successor,
+            )
+        }
+        Presented::Legacy(token) => {
+            let key = keys.first().map_or(&[][..], |k| &k[..]);
+            let successor = successor_token(key, token);
+            let hashes = (&hash_hex(token)[..], &hash_hex(&successor)[..]);
+            let refreshed = sql::refresh_legacy(db, pid, hashes, now, grace).await?;
+            (refreshed, RefreshToken::new(successor))
+        }
+        Presented::Invalid => (None, RefreshToken::new(String::new())),
+    };
+    let refreshed = refreshed.ok_or(ApiError::InvalidRefreshToken)?;
     Ok(Granted {
         user: refreshed.user,
         session_id: SessionId::new(refreshed.session_id),
-        refresh_token: RefreshToken::new(successor),
+        refresh_token: successor,
         amr: refreshed.amr.into_iter().next().unwrap_or_default(),
     })
 }

@@ -2,6 +2,7 @@
 //! the database. Generic over the storage port, so it runs natively on the SQLite twin.
 
 use super::ports::{random, random_uuid, Crypto};
+use super::refresh_token;
 use crate::adapters::sql::signin::{self as sql, SignIn, SignInOutcome};
 use crate::app::store::Db;
 use crate::app::vault::{self, Vault};
@@ -24,10 +25,12 @@ pub struct Fresh {
 impl Fresh {
     /// Draws the values from `crypto`'s CSPRNG.
     pub fn draw<C: Crypto>(crypto: &C) -> ApiResult<Self> {
+        let session_id = random_uuid(crypto)?;
+        let secret = b64::encode(random::<32, C>(crypto)?);
         Ok(Self {
             user_id: random_uuid(crypto)?,
-            session_id: SessionId::new(random_uuid(crypto)?),
-            refresh_token: RefreshToken::new(b64::encode(random::<32, C>(crypto)?)),
+            refresh_token: refresh_token::first(crypto.refresh_keys(), &session_id, &secret),
+            session_id: SessionId::new(session_id),
             verification_id: b64::encode(random::<32, C>(crypto)?),
             verification_code: super::otp::code::draw(crypto)?,
         })

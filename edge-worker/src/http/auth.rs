@@ -237,9 +237,8 @@ struct RefreshBody {
 async fn refresh(call: Call<'_>) -> ApiResult<Response> {
     let b: RefreshBody = call.body.json()?;
     let token = RefreshToken::new(b.refresh_token);
-    let key = &call.platform.crypto.keys.refresh_key;
-    let db = &call.platform.db;
-    let rotated = sessions::refresh(db, &call.config.project, &token, key, call.now).await?;
+    let (db, crypto) = (&call.platform.db, &call.platform.crypto);
+    let rotated = sessions::refresh(db, crypto, &call.config.project, &token, call.now).await?;
     answer(&call, rotated).await
 }
 

@@ -313,12 +313,11 @@ fn refresh_and_linking_run_on_the_twins_after_a_native_sign_in() {
     let first = n
         .id_token_form(&id_token("carol", "n-1", "carol@example.com"), "n-1")
         .unwrap();
-    let key = b"refresh successor key of the test".to_vec();
     let rotated = block_on(sessions::refresh(
         &n.p.db,
+        &n.p.crypto,
         &n.project,
         &first.refresh_token,
-        &key,
         now() + 5,
     ))
     .unwrap();

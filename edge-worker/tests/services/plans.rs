@@ -89,9 +89,9 @@ fn no_statement_of_a_sign_in_refresh_or_logout_scans_a_table() {
             NOW,
         ));
     }
-    let next = block_on(rotate(&w.db, &w.project, &new.refresh_token, KEY, NOW + 5)).unwrap();
-    block_on(rotate(&w.db, &w.project, &new.refresh_token, KEY, NOW + 6)).unwrap();
-    block_on(rotate(&w.db, &w.project, &next.refresh_token, KEY, NOW + 7)).unwrap();
+    let next = rotate(&w, &new.refresh_token, NOW + 5).unwrap();
+    rotate(&w, &new.refresh_token, NOW + 6).unwrap();
+    rotate(&w, &next.refresh_token, NOW + 7).unwrap();
     block_on(sql::sessions::revoke_sessions(
         &w.db,
         PID,

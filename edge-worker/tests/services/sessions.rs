@@ -8,28 +8,145 @@ fn refresh_rotates_and_a_racing_tab_within_the_grace_gets_the_same_successor() {
     let g = w
         .sign_in(&provider("google", open()), "g-1", None, false)
         .unwrap();
-    let a = block_on(rotate(&w.db, &w.project, &g.refresh_token, KEY, NOW + 5)).unwrap();
-    let b = block_on(rotate(&w.db, &w.project, &g.refresh_token, KEY, NOW + 6)).unwrap();
+    let a = rotate(&w, &g.refresh_token, NOW + 5).unwrap();
+    let b = rotate(&w, &g.refresh_token, NOW + 6).unwrap();
     assert_eq!(a.refresh_token, b.refresh_token);
     assert_ne!(a.refresh_token, g.refresh_token);
     assert_eq!(a.session_id, g.session_id);
     assert_eq!(a.user.id, g.user.id);
-    let c = block_on(rotate(&w.db, &w.project, &a.refresh_token, KEY, NOW + 7)).unwrap();
+    let c = rotate(&w, &a.refresh_token, NOW + 7).unwrap();
     assert_ne!(c.refresh_token, a.refresh_token);
-    assert_eq!(w.count("refresh_tokens"), 3);
+}
+
+#[test]
+fn a_session_is_one_row_however_often_it_refreshes() {
+    let w = world();
+    let mut token = w
+        .sign_in(&provider("google", open()), "g-1", None, false)
+        .unwrap()
+        .refresh_token;
+    for i in 0..50 {
+        token = rotate(&w, &token, NOW + 1 + i).unwrap().refresh_token;
+    }
+    assert_eq!((w.count("sessions"), w.count("refresh_tokens")), (1, 0));
+    let stored = w.db.query("SELECT generation, refresh_hash FROM sessions");
+    assert_eq!(int(&stored[0], "generation"), Some(50));
+    let hash = text(&stored[0], "refresh_hash").unwrap();
+    assert_eq!(
+        hash,
+        kith_claims::hex::sha256_hex(token.expose()),
+        "only a hash is kept"
+    );
+}
+
+#[test]
+fn reuse_of_any_older_generation_revokes_the_session() {
+    let w = world();
+    let g = w
+        .sign_in(&provider("google", open()), "g-1", None, false)
+        .unwrap();
+    let one = rotate(&w, &g.refresh_token, NOW + 1).unwrap();
+    let two = rotate(&w, &one.refresh_token, NOW + 2).unwrap();
+    let three = rotate(&w, &two.refresh_token, NOW + 3).unwrap();
+    // Generation 1 is two rotations old: within the grace of the last rotation, still reuse.
+    assert!(matches!(
+        rotate(&w, &one.refresh_token, NOW + 4),
+        Err(ApiError::InvalidRefreshToken)
+    ));
+    assert!(matches!(
+        rotate(&w, &three.refresh_token, NOW + 5),
+        Err(ApiError::InvalidRefreshToken)
+    ));
+    assert_eq!(w.count("sessions WHERE revoked_at IS NOT NULL"), 1);
+}
+
+#[test]
+fn a_token_with_a_forged_generation_or_tag_is_refused_and_revokes_nothing() {
+    let w = world();
+    let g = w
+        .sign_in(&provider("google", open()), "g-1", None, false)
+        .unwrap();
+    let token = g.refresh_token.expose().to_owned();
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 4, "{token}");
+    let other = w
+        .sign_in(&provider("google", open()), "g-2", None, false)
+        .unwrap();
+    let forged = [
+        // Another generation with the same tag: a reuse claim Kith never issued.
+        format!("{}.7.{}.{}", parts[0], parts[2], parts[3]),
+        // Another session's id under this token's tag.
+        format!("{}.0.{}.{}", other.session_id.as_str(), parts[2], parts[3]),
+        format!("{}.0.{}.{}x", parts[0], parts[2], parts[3]),
+        format!("{}.-1.{}.{}", parts[0], parts[2], parts[3]),
+        "a.b.c.d".to_owned(),
+        String::new(),
+    ];
+    for f in &forged {
+        assert!(
+            matches!(
+                rotate(&w, &RefreshToken::new(f.clone()), NOW + 1),
+                Err(ApiError::InvalidRefreshToken)
+            ),
+            "{f}"
+        );
+    }
+    assert_eq!(w.count("sessions WHERE revoked_at IS NOT NULL"), 0);
+    assert!(rotate(&w, &g.refresh_token, NOW + 2).is_ok());
+    assert!(rotate(&w, &other.refresh_token, NOW + 2).is_ok());
+}
+
+#[test]
+fn refresh_tokens_outlive_a_secrets_key_rotation_while_the_old_key_is_listed() {
+    const NEW_KEY: &str = "bmV3IHR3aW4ga2V5OiB0ZXN0cyBvbmx5IDMyIGJ5dGU";
+    let mut w = world();
+    let g = w
+        .sign_in(&provider("google", open()), "g-1", None, false)
+        .unwrap();
+    let old = kith_worker::adapters::twins::crypto::TWIN_SECRETS_KEY;
+    w.crypto = NativeCrypto::with_keys(&format!("{NEW_KEY},{old}")).unwrap();
+    let next = rotate(&w, &g.refresh_token, NOW + 1).unwrap();
+    // The successor is tagged with the new key: it keeps working once the old one is gone.
+    w.crypto = NativeCrypto::with_keys(NEW_KEY).unwrap();
+    assert!(rotate(&w, &next.refresh_token, NOW + 2).is_ok());
+}
+
+#[test]
+fn a_refresh_token_of_the_first_format_still_rotates_and_its_reuse_revokes() {
+    let w = world();
+    let g = w
+        .sign_in(&provider("google", open()), "g-1", None, false)
+        .unwrap();
+    // A session opened before generations: no hash in its row, its token in refresh_tokens.
+    let legacy = "bGVnYWN5IHJlZnJlc2ggdG9rZW4gb2YgNDMgY2hhcnM";
+    let hash = kith_claims::hex::sha256_hex(legacy);
+    w.db.query(&format!(
+        "UPDATE sessions SET refresh_hash = NULL WHERE id = '{}'",
+        g.session_id.as_str()
+    ));
+    w.db.query(&format!(
+        "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ('{hash}', '{}', {NOW})",
+        g.session_id.as_str()
+    ));
+    let next = rotate(&w, &RefreshToken::new(legacy), NOW + 1).unwrap();
+    assert_eq!(next.session_id, g.session_id);
+    assert!(
+        !next.refresh_token.expose().contains('.'),
+        "rotates in its own format"
+    );
+    assert!(rotate(&w, &next.refresh_token, NOW + 2).is_ok());
+    // The new format's token of that session is no longer current: refused, nothing revoked
+    // by it; the first format's reuse after the grace revokes the family.
+    assert!(rotate(&w, &g.refresh_token, NOW + 3).is_err());
+    assert!(rotate(&w, &RefreshToken::new(legacy), NOW + 30).is_err());
+    assert_eq!(w.count("sessions WHERE revoked_at IS NOT NULL"), 1);
 }
 
 #[test]
 fn unknown_expired_and_revoked_refresh_tokens_are_refused() {
     let w = world();
     assert!(matches!(
-        block_on(rotate(
-            &w.db,
-            &w.project,
-            &RefreshToken::new("nope"),
-            KEY,
-            NOW
-        )),
+        rotate(&w, &RefreshToken::new("nope"), NOW),
         Err(ApiError::InvalidRefreshToken)
     ));
     let g = w
@@ -37,7 +154,7 @@ fn unknown_expired_and_revoked_refresh_tokens_are_refused() {
         .unwrap();
     let late = NOW + w.project.settings.session_ttl_secs + 1;
     assert!(matches!(
-        block_on(rotate(&w.db, &w.project, &g.refresh_token, KEY, late)),
+        rotate(&w, &g.refresh_token, late),
         Err(ApiError::InvalidRefreshToken)
     ));
     let h = w
@@ -55,7 +172,7 @@ fn unknown_expired_and_revoked_refresh_tokens_are_refused() {
         1
     );
     assert!(matches!(
-        block_on(rotate(&w.db, &w.project, &h.refresh_token, KEY, NOW)),
+        rotate(&w, &h.refresh_token, NOW),
         Err(ApiError::InvalidRefreshToken)
     ));
 }
@@ -149,17 +266,11 @@ fn reuse_after_the_grace_revokes_the_whole_family() {
     let g = w
         .sign_in(&provider("google", open()), "g-1", None, false)
         .unwrap();
-    let a = block_on(rotate(&w.db, &w.project, &g.refresh_token, KEY, NOW + 5)).unwrap();
-    let stolen = block_on(rotate(
-        &w.db,
-        &w.project,
-        &g.refresh_token,
-        KEY,
-        NOW + 5 + 11,
-    ));
+    let a = rotate(&w, &g.refresh_token, NOW + 5).unwrap();
+    let stolen = rotate(&w, &g.refresh_token, NOW + 5 + 11);
     assert!(matches!(stolen, Err(ApiError::InvalidRefreshToken)));
     // The legitimate holder's successor dies with the family.
-    let legit = block_on(rotate(&w.db, &w.project, &a.refresh_token, KEY, NOW + 17));
+    let legit = rotate(&w, &a.refresh_token, NOW + 17);
     assert!(matches!(legit, Err(ApiError::InvalidRefreshToken)));
     assert!(block_on(sql::sessions::session_user(
         &w.db,

@@ -6,7 +6,10 @@ pub use kith_claims::providers::{Identity, ProviderName};
 pub use kith_worker::adapters::sql;
 pub use kith_worker::adapters::sql::identities::{IdentityChange as Change, Link};
 pub use kith_worker::adapters::sqlite::Sqlite;
-pub use kith_worker::app::sessions::refresh as rotate;
+pub use kith_worker::adapters::twins::crypto::NativeCrypto;
+pub use kith_worker::app::ports::Crypto;
+pub use kith_worker::app::refresh_token;
+pub use kith_worker::app::sessions::refresh;
 pub use kith_worker::app::signin::{complete_sign_in, Completed, Fresh, Granted};
 pub use kith_worker::app::store::{int, stmt, text, Db, Value};
 pub use kith_worker::domain::identity::ReplayKey;
@@ -20,12 +23,17 @@ pub use std::cell::Cell;
 
 pub const PID: &str = "0b5e7c1e-4a57-4c39-9a38-6f1d2f6f7a10";
 pub const NOW: i64 = 1_800_000_000;
-pub const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
-
 pub struct World {
     pub db: Sqlite,
+    /// The refresh keys' source (and nothing else here).
+    pub crypto: NativeCrypto,
     pub project: Project,
     pub counter: Cell<u32>,
+}
+
+/// Rotates `token` in world `w` at `now`.
+pub fn rotate(w: &World, token: &RefreshToken, now: i64) -> Result<Granted, ApiError> {
+    block_on(refresh(&w.db, &w.crypto, &w.project, token, now))
 }
 
 pub fn provider(name: &str, options: ProviderOptions) -> Provider {
@@ -73,6 +81,7 @@ pub fn world() -> World {
     block_on(sql::admin::put_project(&db, &project, NOW)).unwrap();
     World {
         db,
+        crypto: NativeCrypto::default(),
         project,
         counter: Cell::new(0),
     }
@@ -82,10 +91,12 @@ impl World {
     pub fn fresh(&self) -> Fresh {
         let n = self.counter.get() + 1;
         self.counter.set(n);
+        let sid = format!("session-{n}");
+        let keys = self.crypto.refresh_keys();
         Fresh {
             user_id: format!("user-{n}"),
-            session_id: SessionId::new(format!("session-{n}")),
-            refresh_token: RefreshToken::new(format!("refresh-{n}")),
+            refresh_token: refresh_token::first(keys, &sid, &format!("refresh-{n}")),
+            session_id: SessionId::new(sid),
             verification_id: format!("verify-{n}"),
             verification_code: Secret::new("123456"),
         }

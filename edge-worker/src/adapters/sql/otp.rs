@@ -324,8 +324,8 @@ fn writes(r: &Redeem<'_>) -> Vec<Stmt> {
     ));
     batch.push(stmt(
         format!(
-            "INSERT INTO sessions (id, project_id, user_id, amr, created_at, expires_at) \
-             SELECT ?6, ?1, user_id, ?7, ?8, ?9 FROM identities WHERE {CLAIMED} AND {KEY}"
+            "INSERT INTO sessions (id, project_id, user_id, amr, created_at, expires_at, refresh_hash) \
+             SELECT ?6, ?1, user_id, ?7, ?8, ?9, ?5 FROM identities WHERE {CLAIMED} AND {KEY}"
         ),
         base(vec![
             r.session_id.into(),
@@ -333,10 +333,6 @@ fn writes(r: &Redeem<'_>) -> Vec<Stmt> {
             r.now.into(),
             r.session_expires_at.into(),
         ]),
-    ));
-    batch.push(stmt(
-        "INSERT INTO refresh_tokens (token_hash, session_id, created_at) SELECT ?1, id, ?2 FROM sessions WHERE id = ?3",
-        [r.refresh_hash.into(), r.now.into(), r.session_id.into()],
     ));
     batch
 }

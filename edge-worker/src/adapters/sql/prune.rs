@@ -2,10 +2,12 @@
 //! used is deleted, so no table grows without bound. Each statement deletes at most
 //! [`BATCH_ROWS`] rows per run (a backlog drains over a few runs) and walks an index.
 //!
-//! Kept: rotated refresh tokens of a live session (a reused one must still revoke its family),
-//! a dead email verification for a day (its wrong codes count against its address,
+//! Kept: a live session, whose row is its whole refresh history (`app::refresh_token`; the
+//! rotated `refresh_tokens` rows of a session opened before that format, which a reuse must
+//! still find, go with their session), a dead email verification for a day (its wrong codes count against its address,
 //! `app::otp::MAX_TRIES_PER_DAY`), and a revoked or expired session for [`SESSION_KEEP_SECS`] (admin and support can see it);
-//! then the session goes, and its refresh tokens and codes with it (`ON DELETE CASCADE`).
+//! then the session goes, and its codes (and any first-format refresh tokens) with it
+//! (`ON DELETE CASCADE`).
 
 use crate::app::store::{stmt, Db, Row, StoreError};
 

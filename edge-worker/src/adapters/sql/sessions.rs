@@ -1,5 +1,10 @@
 //! Sessions: refresh-token rotation with a grace for racing tabs and family revocation on
 //! reuse, revocation, and the user of a live session.
+//!
+//! A session's refresh token is a generation of it (`app::refresh_token`): the session row
+//! holds the current one's hash, its generation and when it rotated, so a session is one
+//! row however often it refreshes. Sessions opened before that format (`refresh_hash` NULL)
+//! keep one `refresh_tokens` row per rotation until they end ([`refresh_legacy`]).
 
 use super::{
     corrupt, json_list, query, user_from, user_from_json, user_select, LIVE_SESSION_USER,
@@ -15,16 +20,87 @@ pub struct Refreshed {
     pub user: UserOut,
 }
 
-/// Rotates the refresh token whose hash is `hash` to the one whose hash is `successor`
-/// (derived from the presented token, so every racing tab derives the same one). Within
-/// `grace` seconds of the first rotation, presenting the old token again answers the same
-/// successor; after it, the reuse revokes the whole session (token family). One round trip,
-/// three writes: the successor's insert returns the session and its user.
-pub async fn refresh<D: Db>(
+/// A presented generation of a session (its tag verified by `app::refresh_token`).
+pub struct Rotation<'a> {
+    pub session_id: &'a str,
+    pub generation: i64,
+    /// SHA-256 (hex) of the presented token and of its successor.
+    pub hash: &'a str,
+    pub successor: &'a str,
+}
+
+/// Rotates session `r.session_id` from generation `r.generation` (its current token's hash
+/// is `r.hash`) to the successor. Within `grace` seconds of that rotation, the same token
+/// again answers the same successor (a racing tab). Any other presented generation older
+/// than the session's is a reuse: it revokes the session. One round trip, two statements on
+/// the session's primary key; one row written.
+pub async fn rotate<D: Db>(
     db: &D,
     pid: &str,
-    hash: &str,
-    successor: &str,
+    r: &Rotation<'_>,
+    now: i64,
+    grace: i64,
+) -> Result<Option<Refreshed>, StoreError> {
+    let live = "id = ?1 AND project_id = ?2 AND revoked_at IS NULL AND expires_at > ?3";
+    // ?4 generation, ?5 hash, ?6 successor's hash, ?7 grace.
+    let racing = "generation = ?4 + 1 AND refresh_hash = ?6 AND rotated_at >= ?3 - ?7";
+    let args = || {
+        vec![
+            r.session_id.into(),
+            pid.into(),
+            now.into(),
+            r.generation.into(),
+            r.hash.into(),
+            r.successor.into(),
+            grace.into(),
+        ]
+    };
+    let batch = vec![
+        // The current generation moves on; a racing tab's rewrites the row as it is.
+        stmt(
+            format!(
+                "UPDATE sessions SET refresh_hash = ?6, \
+                   generation = CASE WHEN refresh_hash = ?5 THEN generation + 1 ELSE generation END, \
+                   rotated_at = CASE WHEN refresh_hash = ?5 THEN ?3 ELSE rotated_at END \
+                 WHERE {live} AND ((generation = ?4 AND refresh_hash = ?5) OR ({racing})) \
+                 RETURNING id AS session_id, amr, \
+                   (SELECT {USER_JSON_SQL} FROM users u WHERE u.id = sessions.user_id) AS user"
+            ),
+            args(),
+        ),
+        // After the first statement, a session past the presented generation (and not by
+        // this token's own rotation within the grace) was refreshed by someone else: reuse.
+        stmt(
+            format!(
+                "UPDATE sessions SET revoked_at = ?3 WHERE {live} AND generation > ?4 AND NOT ({racing})"
+            ),
+            args(),
+        ),
+    ];
+    let results = db.batch(batch).await?;
+    refreshed(results.into_iter().next().unwrap_or_default())
+}
+
+/// The session a rotation returned, if any.
+fn refreshed(rows: Vec<crate::app::store::Row>) -> Result<Option<Refreshed>, StoreError> {
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let user = text(row, "user").ok_or_else(|| corrupt("refreshed session", "no user"))?;
+    Ok(Some(Refreshed {
+        session_id: text(row, "session_id").unwrap_or_default(),
+        amr: json_list(text(row, "amr"), "amr")?,
+        user: user_from_json(&user)?,
+    }))
+}
+
+/// [`rotate`] for a token of the first format: rotates the `refresh_tokens` row whose hash
+/// is `hash` to one whose hash is `successor`, with the same grace and reuse rule. One round
+/// trip, three writes: the successor's insert returns the session and its user.
+pub async fn refresh_legacy<D: Db>(
+    db: &D,
+    pid: &str,
+    (hash, successor): (&str, &str),
     now: i64,
     grace: i64,
 ) -> Result<Option<Refreshed>, StoreError> {
@@ -56,16 +132,7 @@ pub async fn refresh<D: Db>(
         ),
     ];
     let results = db.batch(batch).await?;
-    let rows = results.into_iter().nth(1).unwrap_or_default();
-    let Some(row) = rows.first() else {
-        return Ok(None);
-    };
-    let user = text(row, "user").ok_or_else(|| corrupt("refreshed session", "no user"))?;
-    Ok(Some(Refreshed {
-        session_id: text(row, "session_id").unwrap_or_default(),
-        amr: json_list(text(row, "amr"), "amr")?,
-        user: user_from_json(&user)?,
-    }))
+    refreshed(results.into_iter().nth(1).unwrap_or_default())
 }
 
 /// The user of a live session (`sid`), or `None` when the session is revoked or expired.

@@ -1,7 +1,8 @@
-//! The sign-in batch, one round trip and one transaction of five statements: the single-use
+//! The sign-in batch, one round trip and one transaction of four statements: the single-use
 //! claim ([`super::single_use`]); the user who signs in — found by (provider, subject), else
 //! the email's owner or a new user per the precomputed linking decisions — created or marked
-//! signed in; their identity; the session; its refresh token, returning the user. When a
+//! signed in; their identity; the session with its first refresh token's hash, returning the
+//! user. When a
 //! refusal would depend on the email's owner, a read of the owner ends the batch. (Pending
 //! email verifications: [`super::otp`].)
 //!
@@ -180,34 +181,27 @@ fn identity_upsert(s: &SignIn<'_>) -> Stmt {
     )
 }
 
-/// The session of the identity's user, and its first refresh token, returning the user as
-/// JSON ([`USER_JSON_SQL`]): no row when nothing was signed in.
-fn session(s: &SignIn<'_>) -> [Stmt; 2] {
-    [
-        stmt(
-            "INSERT INTO sessions (id, project_id, user_id, amr, created_at, expires_at) \
-             SELECT ?4, ?1, user_id, ?5, ?6, ?7 FROM identities \
-             WHERE project_id = ?1 AND provider = ?2 AND subject = ?3",
-            [
-                s.project_id.into(),
-                s.provider.into(),
-                s.identity.subject().into(),
-                s.session_id.into(),
-                s.amr_json.into(),
-                s.now.into(),
-                s.session_expires_at.into(),
-            ],
+/// The session of the identity's user, holding its first refresh token's hash, returning
+/// the user as JSON ([`USER_JSON_SQL`]): no row when nothing was signed in.
+fn session(s: &SignIn<'_>) -> Stmt {
+    stmt(
+        format!(
+            "INSERT INTO sessions (id, project_id, user_id, amr, created_at, expires_at, refresh_hash) \
+             SELECT ?4, ?1, user_id, ?5, ?6, ?7, ?8 FROM identities \
+             WHERE project_id = ?1 AND provider = ?2 AND subject = ?3 \
+             RETURNING (SELECT {USER_JSON_SQL} FROM users u WHERE u.id = sessions.user_id) AS user"
         ),
-        stmt(
-            format!(
-                "INSERT INTO refresh_tokens (token_hash, session_id, created_at) \
-                 SELECT ?1, id, ?2 FROM sessions WHERE id = ?3 \
-                 RETURNING (SELECT {USER_JSON_SQL} FROM users u \
-                   WHERE u.id = (SELECT user_id FROM sessions WHERE id = ?3)) AS user"
-            ),
-            [s.refresh_hash.into(), s.now.into(), s.session_id.into()],
-        ),
-    ]
+        [
+            s.project_id.into(),
+            s.provider.into(),
+            s.identity.subject().into(),
+            s.session_id.into(),
+            s.amr_json.into(),
+            s.now.into(),
+            s.session_expires_at.into(),
+            s.refresh_hash.into(),
+        ],
+    )
 }
 
 /// Runs the sign-in batch (see the module docs).
@@ -217,7 +211,7 @@ pub async fn sign_in<D: Db>(db: &D, s: &SignIn<'_>) -> Result<SignInOutcome, Sto
     let mut batch = once.claims(s.now);
     batch.push(user_upsert(s));
     batch.push(identity_upsert(s));
-    batch.extend(session(s));
+    batch.push(session(s));
     let read_at = batch.len() - 1;
     let key3 = [s.project_id, s.provider, s.identity.subject()];
     batch.extend(super::vault::store(key3, s.vault, None, s.now));

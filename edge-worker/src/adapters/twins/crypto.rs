@@ -22,6 +22,7 @@ pub struct NativeCrypto {
     ring: RefCell<Keyring>,
     flow_key: [u8; 32],
     otp_key: [u8; 32],
+    refresh_keys: Vec<[u8; 32]>,
     counter: Cell<u64>,
 }
 
@@ -45,6 +46,10 @@ impl NativeCrypto {
         Ok(Self {
             flow_key: ring.sealing().derive(Purpose::Flow),
             otp_key: ring.sealing().derive(Purpose::EmailCode),
+            refresh_keys: ring
+                .all()
+                .map(|k| k.derive(Purpose::RefreshSuccessor))
+                .collect(),
             ring: RefCell::new(ring),
             counter: Cell::new(0),
         })
@@ -155,5 +160,9 @@ impl Crypto for NativeCrypto {
 
     fn otp_key(&self) -> &[u8] {
         &self.otp_key
+    }
+
+    fn refresh_keys(&self) -> &[[u8; 32]] {
+        &self.refresh_keys
     }
 }
