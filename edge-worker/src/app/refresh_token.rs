@@ -52,10 +52,15 @@ fn compose(key: &[u8], sid: &str, generation: i64, secret: &str) -> RefreshToken
     RefreshToken::new(format!("{sid}.{generation}.{secret}.{tag}"))
 }
 
+/// The key that makes tokens and successors: the first of the keyring's (which always
+/// holds one, `app::keyring::Keyring::parse`).
+pub fn making_key(keys: &[[u8; 32]]) -> &[u8] {
+    keys.first().map_or(&[][..], |k| &k[..])
+}
+
 /// Generation 0 of session `sid`, with `secret` (random, or derived by the flow).
 pub fn first(keys: &[[u8; 32]], sid: &str, secret: &str) -> RefreshToken {
-    let key = keys.first().map_or(&[][..], |k| &k[..]);
-    compose(key, sid, 0, secret)
+    compose(making_key(keys), sid, 0, secret)
 }
 
 /// Parses `token`, verifying a generation's tag against each of `keys`.
@@ -102,7 +107,7 @@ impl Generation<'_> {
 
     /// The next generation: the same for every tab that presents this token.
     pub fn successor(&self, keys: &[[u8; 32]]) -> RefreshToken {
-        let key = keys.first().map_or(&[][..], |k| &k[..]);
+        let key = making_key(keys);
         let secret = successor_token(key, self.token);
         compose(key, self.session_id, self.generation + 1, &secret)
     }

@@ -52,8 +52,7 @@ pub async fn refresh<D: Db, C: Crypto>(
             )
         }
         Presented::Legacy(token) => {
-            let key = keys.first().map_or(&[][..], |k| &k[..]);
-            let successor = successor_token(key, token);
+            let successor = successor_token(refresh_token::making_key(keys), token);
             let hashes = (&hash_hex(token)[..], &hash_hex(&successor)[..]);
             let refreshed = sql::refresh_legacy(db, pid, hashes, now, grace).await?;
             (refreshed, RefreshToken::new(successor))
