@@ -25,28 +25,49 @@ pub struct Plan {
 impl Sqlite {
     /// Opens a fresh database and applies `migrations/*.sql` in order.
     pub fn with_migrations() -> Result<Self, StoreError> {
+        Self::with_migrations_before("~")
+    }
+
+    /// Opens a fresh database with the migrations whose file names sort before `stop` (the
+    /// schema a deployment had before migration `stop`).
+    pub fn with_migrations_before(stop: &str) -> Result<Self, StoreError> {
         let conn =
             rusqlite::Connection::open_in_memory().map_err(|e| StoreError::Other(e.to_string()))?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")
             .map_err(|e| StoreError::Other(e.to_string()))?;
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .map_err(|e| StoreError::Other(e.to_string()))?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-            .collect();
-        files.sort();
-        for f in files {
-            let sql = std::fs::read_to_string(&f).map_err(|e| StoreError::Other(e.to_string()))?;
-            conn.execute_batch(&sql)
-                .map_err(|e| StoreError::Other(e.to_string()))?;
-        }
-        Ok(Self {
+        let db = Self {
             conn: RefCell::new(conn),
             fail_on: RefCell::new(None),
             plans: RefCell::new(None),
-        })
+        };
+        db.apply_migrations(|name| name < stop)?;
+        Ok(db)
+    }
+
+    /// Applies the migrations whose file names sort at or after `start`, in order.
+    pub fn apply_migrations_from(&self, start: &str) -> Result<(), StoreError> {
+        self.apply_migrations(|name| name >= start)
+    }
+
+    fn apply_migrations(&self, wanted: impl Fn(&str) -> bool) -> Result<(), StoreError> {
+        let other = |e: &dyn std::fmt::Display| StoreError::Other(e.to_string());
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| other(&e))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(&wanted))
+            .collect();
+        files.sort();
+        for f in files {
+            let sql = std::fs::read_to_string(&f).map_err(|e| other(&e))?;
+            self.conn
+                .borrow()
+                .execute_batch(&sql)
+                .map_err(|e| other(&e))?;
+        }
+        Ok(())
     }
 
     /// From now on, every batch with a statement containing `sql_fragment` fails at that

@@ -12,8 +12,10 @@
 //!   read; one that verifies but is older than the session's generation is a reuse, and
 //!   revokes the session (the token family), without a row per rotation to look it up.
 //!
-//! Tags are made with the first key of the keyring and verified with every key, so a
-//! `SECRETS_KEY` rotation keeps sessions alive while the old key stays listed.
+//! Tags and successors are made with the first key of the keyring and tags verified with
+//! every key, so a `SECRETS_KEY` rotation keeps sessions alive while the old key stays
+//! listed; a racing tab's successor may have been made with any listed key
+//! ([`Generation::successors`]).
 //! Tokens of the first format (random, 43 characters, no dots; one `refresh_tokens` row per
 //! rotation) still rotate in that format until their session ends: [`parse`] says which.
 
@@ -79,8 +81,10 @@ pub fn parse<'a>(keys: &[[u8; 32]], token: &'a str) -> Presented<'a> {
     else {
         return Presented::Invalid;
     };
+    // Only the spelling Kith writes: no sign, no leading zero, at most 12 digits (so the
+    // successor's generation cannot overflow).
     let generation = match generation.parse::<i64>() {
-        Ok(g) if g >= 0 && generation.len() <= 12 && !generation.starts_with('+') => g,
+        Ok(g) if g >= 0 && generation.len() <= 12 && g.to_string() == generation => g,
         _ => return Presented::Invalid,
     };
     if sid.is_empty() || sid.len() > MAX_SID_LEN {
@@ -105,9 +109,19 @@ impl Generation<'_> {
         self.token
     }
 
-    /// The next generation: the same for every tab that presents this token.
-    pub fn successor(&self, keys: &[[u8; 32]]) -> RefreshToken {
-        let key = making_key(keys);
+    /// The next generation, the same for every tab that presents this token, as each key of
+    /// the keyring makes it: the making key's first (the one a rotation hands out). While
+    /// a new `SECRETS_KEY` reaches isolates one by one, a tab racing another that an isolate
+    /// with the other keyring rotated finds the successor it was given among these.
+    pub fn successors(&self, keys: &[[u8; 32]]) -> Vec<RefreshToken> {
+        let others = keys.iter().skip(1).map(|k| &k[..]);
+        std::iter::once(making_key(keys))
+            .chain(others)
+            .map(|key| self.successor_with(key))
+            .collect()
+    }
+
+    fn successor_with(&self, key: &[u8]) -> RefreshToken {
         let secret = successor_token(key, self.token);
         compose(key, self.session_id, self.generation + 1, &secret)
     }

@@ -39,17 +39,25 @@ pub async fn refresh<D: Db, C: Crypto>(
     let keys = crypto.refresh_keys();
     let (refreshed, successor) = match refresh_token::parse(keys, token) {
         Presented::Generation(g) => {
-            let successor = g.successor(keys);
+            let successors = g.successors(keys);
+            let hashes: Vec<String> = successors.iter().map(|t| hash_hex(t.expose())).collect();
             let rotation = sql::Rotation {
                 session_id: g.session_id,
                 generation: g.generation,
                 hash: &hash_hex(g.token()),
-                successor: &hash_hex(successor.expose()),
+                successors: &hashes,
             };
-            (
-                sql::rotate(db, pid, &rotation, now, grace).await?,
-                successor,
-            )
+            let refreshed = sql::rotate(db, pid, &rotation, now, grace).await?;
+            // The successor the session holds: the one written, or a racing tab's in place.
+            let held = refreshed.as_ref().and_then(|r| {
+                hashes
+                    .iter()
+                    .position(|h| Some(h) == r.current_hash.as_ref())
+            });
+            match held.and_then(|at| successors.into_iter().nth(at)) {
+                Some(successor) => (refreshed, successor),
+                None => (None, RefreshToken::new(String::new())),
+            }
         }
         Presented::Legacy(token) => {
             let successor = successor_token(refresh_token::making_key(keys), token);

@@ -50,7 +50,7 @@ fn a_sealed_value_opens_only_for_its_own_row() {
 
 #[test]
 fn rotating_the_master_key_reads_every_sealed_value_back_and_reseals_it() {
-    let c = NativeCrypto::default();
+    let mut c = NativeCrypto::default();
     let rows: Vec<(String, String)> = ["google", "github", "oidc:a", "oidc:b"]
         .iter()
         .map(|name| {

@@ -22,6 +22,7 @@ mod otp_caps;
 mod plans;
 mod projects;
 mod reasons;
+mod refresh_tokens;
 mod relay;
 mod replay;
 mod secrets;

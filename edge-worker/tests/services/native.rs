@@ -7,6 +7,7 @@ use futures_executor::block_on;
 use kith_claims::b64;
 use kith_claims::providers::ProviderName;
 use kith_worker::adapters::sql;
+use kith_worker::adapters::sqlite::Sqlite;
 use kith_worker::adapters::twins::http::json;
 use kith_worker::adapters::twins::TwinPlatform;
 use kith_worker::app::keyring::provider_secret_aad;
@@ -97,7 +98,12 @@ pub struct Native {
 }
 
 pub fn native() -> Native {
-    let p = TwinPlatform::new().unwrap();
+    native_on(Sqlite::with_migrations().unwrap())
+}
+
+/// The same, on a given database (e.g. one with an older schema).
+pub fn native_on(db: Sqlite) -> Native {
+    let p = TwinPlatform::on(db).unwrap();
     let project = Project {
         id: ProjectId::parse(PID).unwrap(),
         name: "native".into(),

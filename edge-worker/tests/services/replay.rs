@@ -3,8 +3,8 @@
 //! with a non-canonical base64url spelling. The replay key is what the issuer signed, so
 //! every encoding of one token is one sign-in.
 
-use super::native::{body, native, sign, Native};
-use super::world::{count, now};
+use super::native::{body, native, native_on, sign, Native};
+use super::world::{count, now, Sqlite};
 use kith_claims::b64;
 use kith_worker::app::prove::LoginBody;
 use kith_worker::app::signin;
@@ -116,4 +116,25 @@ fn non_canonical_spellings_of_an_unused_token_are_refused_before_any_write() {
     }
     assert_eq!((n.rows(), count(&n.p.db, "used_tokens")), ((0, 0, 0), 0));
     present(&n, &token).unwrap();
+}
+
+#[test]
+fn a_token_used_before_the_single_use_table_moved_is_still_refused_after_it() {
+    // Migration 0014 rebuilds `used_tokens` clustered on its key; the live keys go along.
+    let n = native_on(Sqlite::with_migrations_before("0014").unwrap());
+    let (token, _) = token_and_twin("erin");
+    present(&n, &token).unwrap();
+    let keys = count(&n.p.db, "used_tokens");
+    n.p.db.apply_migrations_from("0014").unwrap();
+    assert_eq!(count(&n.p.db, "used_tokens"), keys);
+    let replay = present(&n, &token).unwrap_err();
+    assert!(
+        matches!(replay, ApiError::InvalidSocialLogin(_)),
+        "{replay:?}"
+    );
+    assert_eq!(
+        count(&n.p.db, "used_tokens"),
+        keys,
+        "a replay writes nothing"
+    );
 }

@@ -152,8 +152,8 @@ fn the_scheduled_prune_removes_dead_rows_and_keeps_live_ones() {
 #[test]
 fn every_scheduled_prune_walks_an_index() {
     let db = Sqlite::with_migrations().unwrap();
-    for (table, condition) in sql::prune::PRUNES {
-        let inner = format!("SELECT rowid FROM {table} WHERE {condition}");
+    for prune in sql::prune::PRUNES {
+        let (table, inner) = (prune.table, prune.select_sql());
         let explain = stmt(format!("EXPLAIN QUERY PLAN {inner}"), [Value::Int(NOW)]);
         let rows = block_on(db.batch(vec![explain])).unwrap().remove(0);
         let plan: Vec<String> = rows.iter().filter_map(|r| text(r, "detail")).collect();

@@ -35,7 +35,7 @@ fn a_github_token_without_expiry_is_kept_with_its_comma_separated_scopes() {
 fn tokens_sealed_under_a_rotated_out_key_are_resealed_on_read() {
     use kith_worker::adapters::twins::crypto::TWIN_SECRETS_KEY;
     const NEW_KEY: &str = "a2l0aCB2YXVsdCB0ZXN0IGtleTogcm90YXRpb24gMzI";
-    let (n, g, _) = signed_in(3600);
+    let (mut n, g, _) = signed_in(3600);
     let kid = |sealed: String| sealed.split('.').nth(1).unwrap().to_owned();
     let old_kid = kid(stored(&n, "access_token_enc").unwrap());
     assert_eq!(kid(stored(&n, "refresh_token_enc").unwrap()), old_kid);

@@ -16,36 +16,71 @@ pub const BATCH_ROWS: i64 = 5000;
 /// How long an ended session is kept.
 pub const SESSION_KEEP_SECS: i64 = 24 * 3600;
 
-/// `(table, condition on ?1 = now)`: what is dead in each table.
-pub const PRUNES: &[(&str, &str)] = &[
-    ("oauth_states", "expires_at < ?1"),
-    ("flow_codes", "expires_at < ?1"),
-    ("flow_verifications", "expires_at < ?1"),
-    ("used_tokens", "expires_at < ?1"),
+/// What is dead in one table.
+pub struct Prune {
+    pub table: &'static str,
+    /// The row's key columns: `rowid`, or the primary key of a `WITHOUT ROWID` table.
+    pub key: &'static str,
+    /// The condition on `?1` = now.
+    pub condition: &'static str,
+}
+
+const fn prune(table: &'static str, condition: &'static str) -> Prune {
+    Prune {
+        table,
+        key: "rowid",
+        condition,
+    }
+}
+
+/// Every prune the scheduled run makes.
+pub const PRUNES: &[Prune] = &[
+    prune("oauth_states", "expires_at < ?1"),
+    prune("flow_codes", "expires_at < ?1"),
+    prune("flow_verifications", "expires_at < ?1"),
+    // Clustered on its primary key (migration 0014).
+    Prune {
+        key: "project_id, key",
+        ..prune("used_tokens", "expires_at < ?1")
+    },
     // Kept a day after expiry: their wrong codes count against the address (`app::otp`).
-    ("email_verifications", "expires_at < ?1 - 86400"),
-    ("rate_limits", "window_start < ?1 - 3600"),
-    ("sessions", "expires_at < ?1 - 86400"),
-    ("sessions", "revoked_at < ?1 - 86400"),
+    prune("email_verifications", "expires_at < ?1 - 86400"),
+    prune("rate_limits", "window_start < ?1 - 3600"),
+    prune("sessions", "expires_at < ?1 - 86400"),
+    prune("sessions", "revoked_at < ?1 - 86400"),
 ];
 
-/// The statement pruning `table` where `condition` holds (at most [`BATCH_ROWS`] rows).
-pub fn prune_sql(table: &str, condition: &str) -> String {
-    format!(
-        "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {condition} LIMIT {BATCH_ROWS}) RETURNING 1 AS gone"
-    )
+impl Prune {
+    /// The rows to prune (at most [`BATCH_ROWS`]), by key.
+    pub fn select_sql(&self) -> String {
+        let Prune {
+            table,
+            key,
+            condition,
+        } = self;
+        format!("SELECT {key} FROM {table} WHERE {condition} LIMIT {BATCH_ROWS}")
+    }
+
+    /// The statement deleting [`Prune::select_sql`]'s rows.
+    pub fn delete_sql(&self) -> String {
+        let Prune { table, key, .. } = self;
+        format!(
+            "DELETE FROM {table} WHERE ({key}) IN ({}) RETURNING 1 AS gone",
+            self.select_sql()
+        )
+    }
 }
 
 /// Runs every prune in one batch; how many rows each removed.
 pub async fn run<D: Db>(db: &D, now: i64) -> Result<Vec<(&'static str, usize)>, StoreError> {
     let batch = PRUNES
         .iter()
-        .map(|(table, condition)| stmt(prune_sql(table, condition), [now.into()]))
+        .map(|p| stmt(p.delete_sql(), [now.into()]))
         .collect();
     let results: Vec<Vec<Row>> = db.batch(batch).await?;
     Ok(PRUNES
         .iter()
         .zip(results)
-        .map(|((table, _), rows)| (*table, rows.len()))
+        .map(|(p, rows)| (p.table, rows.len()))
         .collect())
 }

@@ -18,22 +18,27 @@ pub struct Refreshed {
     pub session_id: String,
     pub amr: Vec<String>,
     pub user: UserOut,
+    /// The hash of the session's refresh token now (a rotation's; `None` on the first format).
+    pub current_hash: Option<String>,
 }
 
 /// A presented generation of a session (its tag verified by `app::refresh_token`).
 pub struct Rotation<'a> {
     pub session_id: &'a str,
     pub generation: i64,
-    /// SHA-256 (hex) of the presented token and of its successor.
+    /// SHA-256 (hex) of the presented token.
     pub hash: &'a str,
-    pub successor: &'a str,
+    /// SHA-256 (hex) of its successor as each key of the keyring makes it: the first is the
+    /// one a rotation writes; a racing tab may find any of them in place.
+    pub successors: &'a [String],
 }
 
 /// Rotates session `r.session_id` from generation `r.generation` (its current token's hash
-/// is `r.hash`) to the successor. Within `grace` seconds of that rotation, the same token
-/// again answers the same successor (a racing tab). Any other presented generation older
-/// than the session's is a reuse: it revokes the session. One round trip, two statements on
-/// the session's primary key; one row written.
+/// is `r.hash`) to the first successor. Within `grace` seconds of that rotation, the same
+/// token again answers the successor in place (a racing tab; [`Refreshed::current_hash`]
+/// says which). Any other presented generation older than the session's is a reuse: it
+/// revokes the session. One round trip, two statements on the session's primary key; one
+/// row written.
 pub async fn rotate<D: Db>(
     db: &D,
     pid: &str,
@@ -41,29 +46,41 @@ pub async fn rotate<D: Db>(
     now: i64,
     grace: i64,
 ) -> Result<Option<Refreshed>, StoreError> {
+    let Some((written, others)) = r.successors.split_first() else {
+        return Ok(None);
+    };
     let live = "id = ?1 AND project_id = ?2 AND revoked_at IS NULL AND expires_at > ?3";
-    // ?4 generation, ?5 hash, ?6 successor's hash, ?7 grace.
-    let racing = "generation = ?4 + 1 AND refresh_hash = ?6 AND rotated_at >= ?3 - ?7";
+    // ?4 generation, ?5 hash, ?6 the written successor's hash, ?7 grace, ?8.. the others.
+    let in_place: Vec<String> = std::iter::once("?6".to_owned())
+        .chain((0..others.len()).map(|i| format!("?{}", 8 + i)))
+        .collect();
+    let racing = format!(
+        "generation = ?4 + 1 AND refresh_hash IN ({}) AND rotated_at >= ?3 - ?7",
+        in_place.join(", ")
+    );
     let args = || {
-        vec![
+        let mut args = vec![
             r.session_id.into(),
             pid.into(),
             now.into(),
             r.generation.into(),
             r.hash.into(),
-            r.successor.into(),
+            written.as_str().into(),
             grace.into(),
-        ]
+        ];
+        args.extend(others.iter().map(|h| h.as_str().into()));
+        args
     };
     let batch = vec![
         // The current generation moves on; a racing tab's rewrites the row as it is.
         stmt(
             format!(
-                "UPDATE sessions SET refresh_hash = ?6, \
+                "UPDATE sessions SET \
                    generation = CASE WHEN refresh_hash = ?5 THEN generation + 1 ELSE generation END, \
-                   rotated_at = CASE WHEN refresh_hash = ?5 THEN ?3 ELSE rotated_at END \
+                   rotated_at = CASE WHEN refresh_hash = ?5 THEN ?3 ELSE rotated_at END, \
+                   refresh_hash = CASE WHEN refresh_hash = ?5 THEN ?6 ELSE refresh_hash END \
                  WHERE {live} AND ((generation = ?4 AND refresh_hash = ?5) OR ({racing})) \
-                 RETURNING id AS session_id, amr, \
+                 RETURNING id AS session_id, amr, refresh_hash, \
                    (SELECT {USER_JSON_SQL} FROM users u WHERE u.id = sessions.user_id) AS user"
             ),
             args(),
@@ -91,6 +108,7 @@ fn refreshed(rows: Vec<crate::app::store::Row>) -> Result<Option<Refreshed>, Sto
         session_id: text(row, "session_id").unwrap_or_default(),
         amr: json_list(text(row, "amr"), "amr")?,
         user: user_from_json(&user)?,
+        current_hash: text(row, "refresh_hash"),
     }))
 }
 

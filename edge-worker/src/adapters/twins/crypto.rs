@@ -55,9 +55,12 @@ impl NativeCrypto {
         })
     }
 
-    /// Rotates: `secrets_key` becomes the keyring (a deploy with a new `SECRETS_KEY`).
-    pub fn rotate(&self, secrets_key: &str) -> Result<(), String> {
-        *self.ring.borrow_mut() = Keyring::parse(secrets_key)?;
+    /// Rotates: `secrets_key` becomes the keyring (a deploy with a new `SECRETS_KEY`), with
+    /// every key derived from it; the random stream goes on.
+    pub fn rotate(&mut self, secrets_key: &str) -> Result<(), String> {
+        let counter = self.counter.get();
+        *self = Self::with_keys(secrets_key)?;
+        self.counter.set(counter);
         Ok(())
     }
 }

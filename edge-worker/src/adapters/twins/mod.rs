@@ -24,8 +24,13 @@ pub struct TwinPlatform {
 impl TwinPlatform {
     /// A fresh database with the migrations, no routes, a fixed key.
     pub fn new() -> Result<Self, StoreError> {
+        Self::on(Sqlite::with_migrations()?)
+    }
+
+    /// On `db`, no routes, a fixed key.
+    pub fn on(db: Sqlite) -> Result<Self, StoreError> {
         Ok(Self {
-            db: Sqlite::with_migrations()?,
+            db,
             http: HttpTwin::default(),
             crypto: NativeCrypto::default(),
             mailer: MailerTwin::default(),
