@@ -7,7 +7,7 @@
 // Both get the same kind of token (ES256, a distinct nonce, email + email_verified + name), a
 // distinct one per request (Kith refuses replays). autocannon (npm) is the load generator.
 // Prints min/median/max of requests/s, p50 and p99 latency and the error count over RUNS runs
-// per concurrency level, and writes target/bench-load.json.
+// per concurrency level (the systems take turns run by run), and writes target/bench-load.json.
 //
 //   node bench/load.mjs [runs=5] [seconds=3]
 import { createRequire } from "node:module";
@@ -212,10 +212,14 @@ try {
   ];
   for (const [op, make] of ops) {
     for (const c of LEVELS) {
-      for (const name of Object.keys(systems)) {
-        const samples = [];
-        for (let r = 0; r < RUNS; r++) samples.push(await run(systems[name].url, await make(name), c, systems[name].pids));
-        const row = { system: name, op, connections: c, rps: summary(samples.map((s) => s.rps)), p50: summary(samples.map((s) => s.p50)), p99: summary(samples.map((s) => s.p99)), errors: samples.reduce((t, s) => t + s.errors, 0), cpu: summary(samples.map((s) => s.cpu)) };
+      // The systems take turns run by run, so a slow patch of this shared machine falls on
+      // all of them rather than on whichever ran then.
+      const samples = Object.fromEntries(Object.keys(systems).map((name) => [name, []]));
+      for (let r = 0; r < RUNS; r++) {
+        for (const name of Object.keys(systems)) samples[name].push(await run(systems[name].url, await make(name), c, systems[name].pids));
+      }
+      for (const [name, runs] of Object.entries(samples)) {
+        const row = { system: name, op, connections: c, rps: summary(runs.map((s) => s.rps)), p50: summary(runs.map((s) => s.p50)), p99: summary(runs.map((s) => s.p99)), errors: runs.reduce((t, s) => t + s.errors, 0), cpu: summary(runs.map((s) => s.cpu)) };
         results.push(row);
         console.error(`${name} ${op} c=${c}: ${row.rps.median} req/s, ${row.cpu.median.toFixed(2)} ms CPU/request, ${row.errors} errors`);
       }

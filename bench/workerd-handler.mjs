@@ -46,27 +46,41 @@ async function withPid(start) {
   return [thing, pid];
 }
 
-/** Runs SAMPLES × N sequential requests; `next(i)` gives [url, body]. */
-async function measure(pid, next, check) {
-  const cpu = [];
-  const wall = [];
-  const trips = new Set();
-  for (let s = 0; s < SAMPLES; s++) {
-    const requests = Array.from({ length: N }, (_, i) => next(s * N + i));
-    const c0 = cpuMs([pid]);
-    const t0 = process.hrtime.bigint();
-    for (const [url, body] of requests) {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...body.headers }, body: body.json });
-      const text = await res.text();
-      if (res.status !== 200) throw new Error(`${url}: ${res.status} ${text}`);
-      if (check) check(JSON.parse(text));
-      const t = res.headers.get("x-bench-d1-round-trips");
-      if (t !== null) trips.add(Number(t));
-    }
-    wall.push(Number(process.hrtime.bigint() - t0) / 1e6 / N);
-    cpu.push((cpuMs([pid]) - c0) / N);
+/** One sample: N sequential requests (`next(i)` gives [url, body]); CPU and wall ms per request. */
+async function sample(pid, next, check, trips) {
+  const requests = Array.from({ length: N }, (_, i) => next(i));
+  const c0 = cpuMs([pid]);
+  const t0 = process.hrtime.bigint();
+  for (const [url, body] of requests) {
+    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...body.headers }, body: body.json });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`${url}: ${res.status} ${text}`);
+    if (check) check(JSON.parse(text));
+    const t = res.headers.get("x-bench-d1-round-trips");
+    if (t !== null) trips.add(Number(t));
   }
-  return { cpu: summary(cpu), wall: summary(wall), roundTrips: [...trips].sort() };
+  return { wall: Number(process.hrtime.bigint() - t0) / 1e6 / N, cpu: (cpuMs([pid]) - c0) / N };
+}
+
+/**
+ * Runs SAMPLES rounds of every measurement in `plan` ({ system, name, pid, next(s, i), check }),
+ * one sample of each per round in turn, so drift of this shared machine between the start
+ * and the end of the run falls on Kith and the floor alike.
+ */
+async function measureAll(plan) {
+  const got = plan.map(() => ({ cpu: [], wall: [], trips: new Set() }));
+  for (let s = 0; s < SAMPLES; s++) {
+    for (const [k, m] of plan.entries()) {
+      const r = await sample(m.pid, (i) => m.next(s, i), m.check, got[k].trips);
+      got[k].cpu.push(r.cpu);
+      got[k].wall.push(r.wall);
+    }
+  }
+  const out = {};
+  for (const [k, m] of plan.entries()) {
+    (out[m.system] ??= {})[m.name] = { cpu: summary(got[k].cpu), wall: summary(got[k].wall), roundTrips: [...got[k].trips].sort() };
+  }
+  return out;
 }
 
 const COUNTING_ENTRY = `
@@ -144,81 +158,82 @@ export default {
 };`;
 
 const forge = await startForge();
-const results = {};
+let results;
+const [kith, kithPid] = await withPid(() => startWorker({ entry: COUNTING_ENTRY }));
+const [floor, floorPid] = await withPid(async () => {
+  const mf = new Miniflare({ modules: true, script: FLOOR, compatibilityDate: "2026-04-01", d1Databases: { DB: "floor" }, host: "127.0.0.1", port: 0 });
+  await mf.ready;
+  return mf;
+});
 try {
   // Kith, wrapped to count round trips.
-  const [kith, kithPid] = await withPid(() => startWorker({ entry: COUNTING_ENTRY }));
-  try {
-    const pid = randomUUID();
-    const put = async (path, body) => {
-      const res = await kith.admin("PUT", path, body);
-      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    };
-    await put(`/admin/projects/${pid}`, { name: "Bench", settings: { sign_in_per_minute: 100000, refresh_per_minute: 100000 } });
-    await put(`/admin/projects/${pid}/providers/oidc%3Aforge`, forge.provider("app"));
-    const headers = { "project-id": pid };
-    const login = `${kith.url}/api/auth/login/social`;
-    // The load benchmark's token: ES256, a fresh nonce, a verified email.
-    const loginBody = (sub) => {
-      const nonce = randomUUID();
-      const idToken = forge.token({ aud: "app", sub, nonce, claims: { email: `${sub}@example.com`, email_verified: true, name: sub } });
-      return { headers, json: JSON.stringify({ provider: "oidc:forge", id_token: idToken, nonce }) };
-    };
-    const signIn = async (sub) => {
-      const res = await fetch(login, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: loginBody(sub).json });
-      if (res.status !== 200) throw new Error(`sign-in: ${res.status} ${await res.text()}`);
-      return res.json();
-    };
-    const accounts = Array.from({ length: 100 }, (_, i) => `user-${i}`);
-    const sessions = [];
-    for (const sub of accounts) await signIn(sub); // sign-ups, and warm-up (JWKS, keys, JIT)
-    for (let i = 0; i < SAMPLES * N; i++) sessions.push((await signIn(accounts[i % accounts.length])).refresh_token);
-    const hasSession = (b) => {
-      if (typeof b.access_token !== "string" || typeof b.refresh_token !== "string") throw new Error("no session in the answer");
-    };
-    results.kith = {
-      "login (returning user)": await measure(kithPid, (i) => [login, loginBody(accounts[i % accounts.length])], hasSession),
-      "login (new user)": await measure(kithPid, () => [login, loginBody(`new-${randomUUID()}`)], hasSession),
-      refresh: await measure(kithPid, (i) => [`${kith.url}/api/auth/refresh`, { headers, json: JSON.stringify({ refresh_token: sessions[i] }) }], hasSession),
-    };
-    // The same requests with D1 answered from a recording of the last real batch of each
-    // size (the returning user's sign-in and the refresh just measured): the Worker's own CPU.
-    const replay = { ...headers, "x-bench-d1": "replay" };
-    results.kith["login (returning user), D1 replayed"] = await measure(kithPid, (i) => [login, { ...loginBody(accounts[i % accounts.length]), headers: replay }], hasSession);
-    results.kith["refresh, D1 replayed"] = await measure(kithPid, (i) => [`${kith.url}/api/auth/refresh`, { headers: replay, json: JSON.stringify({ refresh_token: sessions[i] }) }], hasSession);
-  } finally {
-    await kith.close();
-  }
+  const pid = randomUUID();
+  const put = async (path, body) => {
+    const res = await kith.admin("PUT", path, body);
+    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  };
+  await put(`/admin/projects/${pid}`, { name: "Bench", settings: { sign_in_per_minute: 100000, refresh_per_minute: 100000 } });
+  await put(`/admin/projects/${pid}/providers/oidc%3Aforge`, forge.provider("app"));
+  const headers = { "project-id": pid };
+  const login = `${kith.url}/api/auth/login/social`;
+  const refresh = `${kith.url}/api/auth/refresh`;
+  // The load benchmark's token: ES256, a fresh nonce, a verified email.
+  const loginBody = (sub, h = headers) => {
+    const nonce = randomUUID();
+    const idToken = forge.token({ aud: "app", sub, nonce, claims: { email: `${sub}@example.com`, email_verified: true, name: sub } });
+    return { headers: h, json: JSON.stringify({ provider: "oidc:forge", id_token: idToken, nonce }) };
+  };
+  const signIn = async (sub) => {
+    const res = await fetch(login, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: loginBody(sub).json });
+    if (res.status !== 200) throw new Error(`sign-in: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const accounts = Array.from({ length: 100 }, (_, i) => `user-${i}`);
+  const sessions = [];
+  for (const sub of accounts) await signIn(sub); // sign-ups, and warm-up (JWKS, keys, JIT)
+  for (let i = 0; i < SAMPLES * N; i++) sessions.push((await signIn(accounts[i % accounts.length])).refresh_token);
+  const hasSession = (b) => {
+    if (typeof b.access_token !== "string" || typeof b.refresh_token !== "string") throw new Error("no session in the answer");
+  };
+  // "D1 replayed": the same requests with D1 answered from a recording of the last real batch
+  // of each size (each runs right after its real twin): the Worker's own CPU. The recorded
+  // refresh answers the last token refreshed, and Kith hands out the successor only when the
+  // row holds its hash: every replayed refresh presents that token.
+  const replay = { ...headers, "x-bench-d1": "replay" };
+  const refreshBody = (token, h = headers) => ({ headers: h, json: JSON.stringify({ refresh_token: token }) });
+  const returning = (i) => accounts[i % accounts.length];
+  const k = (name, next) => ({ system: "kith", name, pid: kithPid, next, check: hasSession });
 
   // The floor, in the same runtime.
-  const [floor, floorPid] = await withPid(async () => {
-    const mf = new Miniflare({ modules: true, script: FLOOR, compatibilityDate: "2026-04-01", d1Databases: { DB: "floor" }, host: "127.0.0.1", port: 0 });
-    await mf.ready;
-    return mf;
-  });
-  try {
-    const url = (await floor.ready).origin;
-    const jwks = await (await fetch(`${forge.issuer}/jwks`)).json();
-    const { generateKeyPairSync } = await import("node:crypto");
-    const signing = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
-    await fetch(`${url}/setup`, { method: "POST", body: JSON.stringify({ verify: jwks.keys[0], sign: signing }) });
-    const token = (sub) => ({ json: JSON.stringify({ id_token: forge.token({ aud: "app", sub }) }) });
-    const hasToken = (b) => {
-      if (typeof b.access_token !== "string") throw new Error("no token");
-    };
-    await measure(floorPid, () => [`${url}/verify-sign`, token("warm")], hasToken); // warm-up
-    results.floor = {
-      "empty handler": await measure(floorPid, () => [`${url}/empty`, { json: "{}" }]),
-      "one empty D1 round trip": await measure(floorPid, () => [`${url}/empty?d1=1`, { json: "{}" }]),
-      "verify + sign": await measure(floorPid, (i) => [`${url}/verify-sign`, token(`u${i}`)], hasToken),
-      "verify + sign + 1 D1": await measure(floorPid, (i) => [`${url}/verify-sign?d1=1`, token(`u${i}`)], hasToken),
-      sign: await measure(floorPid, (i) => [`${url}/sign`, { json: JSON.stringify({ refresh_token: `r${i}-${randomUUID()}` }) }], hasToken),
-      "sign + 1 D1": await measure(floorPid, (i) => [`${url}/sign?d1=1`, { json: JSON.stringify({ refresh_token: `r${i}-${randomUUID()}` }) }], hasToken),
-    };
-  } finally {
-    await floor.dispose();
-  }
+  const url = (await floor.ready).origin;
+  const jwks = await (await fetch(`${forge.issuer}/jwks`)).json();
+  const { generateKeyPairSync } = await import("node:crypto");
+  const signing = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
+  await fetch(`${url}/setup`, { method: "POST", body: JSON.stringify({ verify: jwks.keys[0], sign: signing }) });
+  const token = (sub) => ({ json: JSON.stringify({ id_token: forge.token({ aud: "app", sub }) }) });
+  const hasToken = (b) => {
+    if (typeof b.access_token !== "string") throw new Error("no token");
+  };
+  const fl = (name, next, check = hasToken) => ({ system: "floor", name, pid: floorPid, next, check });
+  const secret = (i) => ({ json: JSON.stringify({ refresh_token: `r${i}-${randomUUID()}` }) });
+  await sample(floorPid, () => [`${url}/verify-sign`, token("warm")], hasToken, new Set()); // warm-up
+
+  results = await measureAll([
+    k("login (new user)", () => [login, loginBody(`new-${randomUUID()}`)]),
+    k("login (returning user)", (s, i) => [login, loginBody(returning(i))]),
+    k("login (returning user), D1 replayed", (s, i) => [login, loginBody(returning(i), replay)]),
+    k("refresh", (s, i) => [refresh, refreshBody(sessions[s * N + i])]),
+    k("refresh, D1 replayed", (s) => [refresh, refreshBody(sessions[s * N + N - 1], replay)]),
+    fl("empty handler", () => [`${url}/empty`, { json: "{}" }], null),
+    fl("one empty D1 round trip", () => [`${url}/empty?d1=1`, { json: "{}" }], null),
+    fl("verify + sign", (s, i) => [`${url}/verify-sign`, token(`u${i}`)]),
+    fl("verify + sign + 1 D1", (s, i) => [`${url}/verify-sign?d1=1`, token(`u${i}`)]),
+    fl("sign", (s, i) => [`${url}/sign`, secret(i)]),
+    fl("sign + 1 D1", (s, i) => [`${url}/sign?d1=1`, secret(i)]),
+  ]);
 } finally {
+  await kith.close();
+  await floor.dispose();
   await forge.close();
 }
 

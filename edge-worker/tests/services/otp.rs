@@ -11,6 +11,7 @@ use kith_worker::adapters::sql;
 use kith_worker::app::otp::{self, CODE_TTL_SECS, MAX_ATTEMPTS, MAX_LIVE_PER_ADDRESS, MAX_RESENDS};
 use kith_worker::app::ports::Crypto;
 use kith_worker::app::prove::LoginBody;
+use kith_worker::app::sessions;
 use kith_worker::app::signin::{Fresh, Granted};
 use kith_worker::domain::project::Config;
 use kith_worker::domain::{Mailer, Provider, ProviderOptions, Secret};
@@ -129,6 +130,16 @@ fn an_unvouched_email_gets_a_code_and_the_right_code_signs_in_a_new_verified_use
     assert_eq!(granted.amr, "social:oidc:dev");
     assert_eq!(n.rows(), (1, 1, 1));
     assert_eq!(count(&n.p.db, "email_verifications"), 0);
+    // The session's refresh token is one the session holds: it rotates.
+    let next = block_on(sessions::refresh(
+        &n.p.db,
+        &n.p.crypto,
+        &n.project,
+        &granted.refresh_token,
+        now() + 1,
+    ))
+    .unwrap();
+    assert_eq!(next.session_id, granted.session_id);
 }
 
 #[test]
