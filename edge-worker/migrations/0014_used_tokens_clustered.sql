@@ -3,7 +3,8 @@
 -- and the expiry index, not a rowid table, its primary-key index and two expiry indexes.
 -- `used_tokens_by_project_expiry` served a per-project purge that left the sign-in batch
 -- (0005); the scheduled prune walks `used_tokens_by_expiry`. D1 bills every index entry
--- written: a sign-in writes 4 fewer rows. Keys are short-lived; the live ones are copied.
+-- written: a sign-in writes 4 fewer rows. Every row is copied (the expired ones go at the next
+-- prune).
 CREATE TABLE used_tokens_clustered (
   project_id TEXT NOT NULL,
   key        TEXT NOT NULL,

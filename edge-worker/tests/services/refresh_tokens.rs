@@ -130,3 +130,21 @@ fn tabs_racing_on_a_first_format_token_share_one_successor() {
     assert_eq!(a.refresh_token, b.refresh_token);
     assert_eq!(revoked(&w), 0);
 }
+
+#[test]
+fn a_tab_racing_on_an_isolate_without_the_new_key_is_refused_and_signs_no_one_out() {
+    let mut w = world();
+    let g = signed_in(&w, "g-1");
+    // Tab A reaches an isolate with the new key first: its successor is made with it.
+    w.crypto = NativeCrypto::with_keys(&format!("{NEW_KEY},{OLD_KEY}")).unwrap();
+    let a = rotate(&w, &g.refresh_token, NOW + 1).unwrap();
+    // Tab B, a second later, one that has only the old key: it cannot make A's successor.
+    w.crypto = NativeCrypto::with_keys(OLD_KEY).unwrap();
+    assert!(refused(&w, g.refresh_token.expose(), NOW + 2));
+    assert_eq!(revoked(&w), 0, "a racing tab is no reuse");
+    // Tab A's successor rotates on; tab B's old token, now two generations old, is a reuse.
+    w.crypto = NativeCrypto::with_keys(&format!("{NEW_KEY},{OLD_KEY}")).unwrap();
+    rotate(&w, &a.refresh_token, NOW + 3).unwrap();
+    assert!(refused(&w, g.refresh_token.expose(), NOW + 4));
+    assert_eq!(revoked(&w), 1);
+}

@@ -153,6 +153,18 @@ fn the_scheduled_prune_removes_dead_rows_and_keeps_live_ones() {
 fn every_scheduled_prune_walks_an_index() {
     let db = Sqlite::with_migrations().unwrap();
     for prune in sql::prune::PRUNES {
+        // The delete finds each row by its key, never walking the table.
+        let explain = stmt(
+            format!("EXPLAIN QUERY PLAN {}", prune.delete_sql()),
+            [Value::Int(NOW)],
+        );
+        let rows = block_on(db.batch(vec![explain])).unwrap().remove(0);
+        let plan: Vec<String> = rows.iter().filter_map(|r| text(r, "detail")).collect();
+        assert!(
+            !plan.iter().any(|d| d.starts_with("SCAN")),
+            "{}: {plan:?}",
+            prune.table
+        );
         let (table, inner) = (prune.table, prune.select_sql());
         let explain = stmt(format!("EXPLAIN QUERY PLAN {inner}"), [Value::Int(NOW)]);
         let rows = block_on(db.batch(vec![explain])).unwrap().remove(0);

@@ -36,9 +36,10 @@ pub struct Rotation<'a> {
 /// Rotates session `r.session_id` from generation `r.generation` (its current token's hash
 /// is `r.hash`) to the first successor. Within `grace` seconds of that rotation, the same
 /// token again answers the successor in place (a racing tab; [`Refreshed::current_hash`]
-/// says which). Any other presented generation older than the session's is a reuse: it
-/// revokes the session. One round trip, two statements on the session's primary key; one
-/// row written.
+/// says which), or — when the successor in place is none this isolate can make — is refused
+/// and revokes nothing. Any older generation, or the previous one after the grace, is a
+/// reuse: it revokes the session. One round trip, two statements on the session's primary
+/// key; one row written.
 pub async fn rotate<D: Db>(
     db: &D,
     pid: &str,
@@ -59,7 +60,7 @@ pub async fn rotate<D: Db>(
         in_place.join(", ")
     );
     let args = || {
-        let mut args = vec![
+        vec![
             r.session_id.into(),
             pid.into(),
             now.into(),
@@ -67,10 +68,10 @@ pub async fn rotate<D: Db>(
             r.hash.into(),
             written.as_str().into(),
             grace.into(),
-        ];
-        args.extend(others.iter().map(|h| h.as_str().into()));
-        args
+        ]
     };
+    let mut with_others = args();
+    with_others.extend(others.iter().map(|h| h.as_str().into()));
     let batch = vec![
         // The current generation moves on; a racing tab's rewrites the row as it is.
         stmt(
@@ -83,14 +84,16 @@ pub async fn rotate<D: Db>(
                  RETURNING id AS session_id, amr, refresh_hash, \
                    (SELECT {USER_JSON_SQL} FROM users u WHERE u.id = sessions.user_id) AS user"
             ),
-            args(),
+            with_others,
         ),
-        // After the first statement, a session past the presented generation (and not by
-        // this token's own rotation within the grace) was refreshed by someone else: reuse.
+        // After the first statement, a session past the presented generation was refreshed
+        // by someone else: reuse. Not the previous generation within the grace, whatever its
+        // successor: a racing tab served by an isolate that lacks the key the other tab's
+        // successor was made with (a key rotation reaching isolates one by one) is refused
+        // without signing both tabs out.
         stmt(
-            format!(
-                "UPDATE sessions SET revoked_at = ?3 WHERE {live} AND generation > ?4 AND NOT ({racing})"
-            ),
+            "UPDATE sessions SET revoked_at = ?3 WHERE id = ?1 AND project_id = ?2 AND revoked_at IS NULL \
+             AND expires_at > ?3 AND generation > ?4 AND NOT (generation = ?4 + 1 AND rotated_at >= ?3 - ?7)",
             args(),
         ),
     ];
