@@ -25,12 +25,16 @@ pub struct Plan {
 impl Sqlite {
     /// Opens a fresh database and applies `migrations/*.sql` in order.
     pub fn with_migrations() -> Result<Self, StoreError> {
-        Self::with_migrations_before("~")
+        Self::with_migrations_where(|_| true)
     }
 
     /// Opens a fresh database with the migrations whose file names sort before `stop` (the
     /// schema a deployment had before migration `stop`).
     pub fn with_migrations_before(stop: &str) -> Result<Self, StoreError> {
+        Self::with_migrations_where(|name| name < stop)
+    }
+
+    fn with_migrations_where(wanted: impl Fn(&str) -> bool) -> Result<Self, StoreError> {
         let conn =
             rusqlite::Connection::open_in_memory().map_err(|e| StoreError::Other(e.to_string()))?;
         conn.execute_batch("PRAGMA foreign_keys = ON;")
@@ -40,7 +44,7 @@ impl Sqlite {
             fail_on: RefCell::new(None),
             plans: RefCell::new(None),
         };
-        db.apply_migrations(|name| name < stop)?;
+        db.apply_migrations(wanted)?;
         Ok(db)
     }
 

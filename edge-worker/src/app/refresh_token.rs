@@ -114,11 +114,7 @@ impl Generation<'_> {
     /// a new `SECRETS_KEY` reaches isolates one by one, a tab racing another that an isolate
     /// with the other keyring rotated finds the successor it was given among these.
     pub fn successors(&self, keys: &[[u8; 32]]) -> Vec<RefreshToken> {
-        let others = keys.iter().skip(1).map(|k| &k[..]);
-        std::iter::once(making_key(keys))
-            .chain(others)
-            .map(|key| self.successor_with(key))
-            .collect()
+        keys.iter().map(|key| self.successor_with(key)).collect()
     }
 
     fn successor_with(&self, key: &[u8]) -> RefreshToken {

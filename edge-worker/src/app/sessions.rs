@@ -49,13 +49,13 @@ pub async fn refresh<D: Db, C: Crypto>(
             };
             let refreshed = sql::rotate(db, pid, &rotation, now, grace).await?;
             // The successor the session holds: the one written, or a racing tab's in place.
-            let held = refreshed.as_ref().and_then(|r| {
-                hashes
-                    .iter()
-                    .position(|h| Some(h) == r.current_hash.as_ref())
-            });
-            match held.and_then(|at| successors.into_iter().nth(at)) {
-                Some(successor) => (refreshed, successor),
+            let held = refreshed.as_ref().and_then(|r| r.current_hash.as_deref());
+            let successor = successors
+                .into_iter()
+                .zip(&hashes)
+                .find(|(_, h)| Some(h.as_str()) == held);
+            match successor {
+                Some((successor, _)) => (refreshed, successor),
                 None => (None, RefreshToken::new(String::new())),
             }
         }

@@ -116,17 +116,9 @@ fn tabs_racing_across_a_secrets_key_rotation_share_one_successor_and_stay_signed
 fn tabs_racing_on_a_first_format_token_share_one_successor() {
     let w = world();
     let g = signed_in(&w, "g-1");
-    let legacy = "bGVnYWN5IHJlZnJlc2ggdG9rZW4gb2YgNDMgY2hhcnM";
-    let sid = g.session_id.as_str();
-    w.db.query(&format!(
-        "UPDATE sessions SET refresh_hash = NULL WHERE id = '{sid}'"
-    ));
-    w.db.query(&format!(
-        "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ('{}', '{sid}', {NOW})",
-        kith_claims::hex::sha256_hex(legacy)
-    ));
-    let a = rotate(&w, &RefreshToken::new(legacy), NOW + 1).unwrap();
-    let b = rotate(&w, &RefreshToken::new(legacy), NOW + 2).unwrap();
+    let legacy = w.to_first_format(&g.session_id);
+    let a = rotate(&w, &legacy, NOW + 1).unwrap();
+    let b = rotate(&w, &legacy, NOW + 2).unwrap();
     assert_eq!(a.refresh_token, b.refresh_token);
     assert_eq!(revoked(&w), 0);
 }

@@ -118,17 +118,8 @@ fn a_refresh_token_of_the_first_format_still_rotates_and_its_reuse_revokes() {
         .sign_in(&provider("google", open()), "g-1", None, false)
         .unwrap();
     // A session opened before generations: no hash in its row, its token in refresh_tokens.
-    let legacy = "bGVnYWN5IHJlZnJlc2ggdG9rZW4gb2YgNDMgY2hhcnM";
-    let hash = kith_claims::hex::sha256_hex(legacy);
-    w.db.query(&format!(
-        "UPDATE sessions SET refresh_hash = NULL WHERE id = '{}'",
-        g.session_id.as_str()
-    ));
-    w.db.query(&format!(
-        "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ('{hash}', '{}', {NOW})",
-        g.session_id.as_str()
-    ));
-    let next = rotate(&w, &RefreshToken::new(legacy), NOW + 1).unwrap();
+    let legacy = w.to_first_format(&g.session_id);
+    let next = rotate(&w, &legacy, NOW + 1).unwrap();
     assert_eq!(next.session_id, g.session_id);
     assert!(
         !next.refresh_token.expose().contains('.'),
@@ -138,7 +129,7 @@ fn a_refresh_token_of_the_first_format_still_rotates_and_its_reuse_revokes() {
     // The new format's token of that session is no longer current: refused, nothing revoked
     // by it; the first format's reuse after the grace revokes the family.
     assert!(rotate(&w, &g.refresh_token, NOW + 3).is_err());
-    assert!(rotate(&w, &RefreshToken::new(legacy), NOW + 30).is_err());
+    assert!(rotate(&w, &legacy, NOW + 30).is_err());
     assert_eq!(w.count("sessions WHERE revoked_at IS NOT NULL"), 1);
 }
 

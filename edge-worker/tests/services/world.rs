@@ -87,7 +87,26 @@ pub fn world() -> World {
     }
 }
 
+/// A refresh token of the first format (43 characters, no dots).
+pub const FIRST_FORMAT_TOKEN: &str = "bGVnYWN5IHJlZnJlc2ggdG9rZW4gb2YgNDMgY2hhcnM";
+
 impl World {
+    /// Turns session `sid` into one opened before refresh generations: no hash in its row,
+    /// its current token [`FIRST_FORMAT_TOKEN`] in `refresh_tokens`.
+    pub fn to_first_format(&self, sid: &SessionId) -> RefreshToken {
+        let (sid, hash) = (
+            sid.as_str(),
+            kith_claims::hex::sha256_hex(FIRST_FORMAT_TOKEN),
+        );
+        self.db.query(&format!(
+            "UPDATE sessions SET refresh_hash = NULL WHERE id = '{sid}'"
+        ));
+        self.db.query(&format!(
+            "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ('{hash}', '{sid}', {NOW})"
+        ));
+        RefreshToken::new(FIRST_FORMAT_TOKEN)
+    }
+
     pub fn fresh(&self) -> Fresh {
         let n = self.counter.get() + 1;
         self.counter.set(n);

@@ -55,10 +55,8 @@ pub async fn rotate<D: Db>(
     let in_place: Vec<String> = std::iter::once("?6".to_owned())
         .chain((0..others.len()).map(|i| format!("?{}", 8 + i)))
         .collect();
-    let racing = format!(
-        "generation = ?4 + 1 AND refresh_hash IN ({}) AND rotated_at >= ?3 - ?7",
-        in_place.join(", ")
-    );
+    let in_grace = "generation = ?4 + 1 AND rotated_at >= ?3 - ?7";
+    let racing = format!("{in_grace} AND refresh_hash IN ({})", in_place.join(", "));
     let args = || {
         vec![
             r.session_id.into(),
@@ -92,8 +90,9 @@ pub async fn rotate<D: Db>(
         // successor was made with (a key rotation reaching isolates one by one) is refused
         // without signing both tabs out.
         stmt(
-            "UPDATE sessions SET revoked_at = ?3 WHERE id = ?1 AND project_id = ?2 AND revoked_at IS NULL \
-             AND expires_at > ?3 AND generation > ?4 AND NOT (generation = ?4 + 1 AND rotated_at >= ?3 - ?7)",
+            format!(
+                "UPDATE sessions SET revoked_at = ?3 WHERE {live} AND generation > ?4 AND NOT ({in_grace})"
+            ),
             args(),
         ),
     ];
