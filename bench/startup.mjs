@@ -27,7 +27,7 @@ const browser = await launchBrowser();
 const samples = { createClient: [], firstWasmCall: [], initialSession: [] };
 try {
   for (let i = 0; i < runs; i++) {
-    const page = await browser.context.newPage();
+    const page = await browser.newPage();
     await page.goto(`${origin}/`);
     const t = await page.evaluate(async () => {
       const t0 = performance.now();

@@ -90,6 +90,9 @@ async function stop(code = 0) {
 }
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
+// Started by a test (forked, with an IPC channel): a test runner that dies without stopping
+// the stack closes the channel, and the stack stops with it instead of outliving it.
+process.on("disconnect", () => stop(0));
 
 function log(msg) {
   console.log(`[kith] ${msg}`);

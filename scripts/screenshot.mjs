@@ -14,7 +14,7 @@ const OUT = join(ROOT, "docs", "demo.png");
 const stack = await startStack({ opPort: 9450, workerPort: 8837, demoPort: 5223 });
 const browser = await launchBrowser();
 try {
-  const page = await browser.context.newPage();
+  const page = await browser.newPage();
   await page.setViewportSize({ width: 720, height: 900 });
   await page.goto(`${stack.demo}/`);
   await page.waitForSelector("body[data-ready=true]");

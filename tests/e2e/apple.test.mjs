@@ -40,7 +40,7 @@ after(async () => {
 });
 
 test("signInWithRedirect({provider: 'apple'}) goes through Apple's form_post and the Worker's relay and ends signed in with the first-login name", async () => {
-  const page = await browser.context.newPage();
+  const page = await browser.newPage();
   await page.goto(`${stack.demo}/`);
   await page.waitForSelector("body[data-ready=true]");
   apple.signInNext({

@@ -80,7 +80,7 @@ async function signInFrom(origin) {
     client_id: "kith-demo", issuer: stack.op, authorization_endpoint: `${stack.op}/auth`, token_endpoint: `${stack.op}/token`, jwks_uri: `${stack.op}/jwks`,
   });
   assert.equal(provider.status, 200);
-  const page = await browser.context.newPage();
+  const page = await browser.newPage();
   await page.goto(`${origin}/`);
   await page.waitForSelector("body[data-ready=true]", { state: "attached" });
   const nonce = randomToken();

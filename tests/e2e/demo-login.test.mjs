@@ -15,7 +15,7 @@ const posts = [];
 before(async () => {
   stack = await startStack();
   browser = await launchBrowser();
-  page = await browser.context.newPage();
+  page = await browser.newPage();
   page.on("request", (r) => {
     if (r.method() === "POST") posts.push({ url: r.url(), body: r.postData() ?? "" });
   });

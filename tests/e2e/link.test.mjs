@@ -37,7 +37,7 @@ after(async () => {
 
 /** A tab on the demo page signed in as `account` of the dev OP (id_token form). */
 async function signedInTab(account) {
-  const page = await browser.context.newPage();
+  const page = await browser.newPage();
   await page.goto(`${stack.demo}/`);
   await page.waitForSelector("body[data-ready=true]");
   const nonce = randomToken();

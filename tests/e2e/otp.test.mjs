@@ -26,7 +26,7 @@ before(async () => {
   });
   assert.equal(res.status, 200, await res.text());
   browser = await launchBrowser();
-  page = await browser.context.newPage();
+  page = await browser.newPage();
   await page.goto(`${stack.demo}/`);
   await page.waitForSelector("body[data-ready=true]");
   await page.evaluate(async () => {

@@ -25,7 +25,7 @@ after(async () => {
 const demoIdToken = (account, nonce) => stack.idToken(account, nonce);
 
 async function openTab() {
-  const page = await browser.context.newPage();
+  const page = await browser.newPage();
   await page.goto(`${stack.demo}/`);
   await page.waitForSelector("body[data-ready=true]");
   return page;
@@ -113,7 +113,7 @@ test("sign-out in tab A signs tab B out (SIGNED_OUT)", async () => {
 });
 
 test("a device clock three hours ahead causes no refresh storm", async () => {
-  const page = await browser.context.newPage();
+  const page = await browser.newPage();
   await page.addInitScript(() => {
     const skew = 3 * 3600 * 1000;
     const realNow = Date.now.bind(Date);

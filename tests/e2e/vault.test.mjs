@@ -61,7 +61,7 @@ const client = (page) =>
 
 test("a redirect sign-in with extra scopes; getProviderToken answers the token and the granted scopes, and refreshes it near expiry", async () => {
   google.signInAs({ sub: "g-e2e", email: "eve@example.com", email_verified: true, name: "Eve" });
-  const page = await browser.context.newPage();
+  const page = await browser.newPage();
   await page.goto(`${appUrl}/`);
   await client(page);
   const back = page.waitForURL(`${appUrl}/callback?**`);
@@ -100,7 +100,7 @@ test("a redirect sign-in with extra scopes; getProviderToken answers the token a
 
 test("getProviderToken's refusals are KithErrors with the Worker's code: not exposed, then a revoked grant", async () => {
   // The same browser profile: the page is still signed in from the test above.
-  const page = await browser.context.newPage();
+  const page = await browser.newPage();
   await page.goto(`${appUrl}/`);
   await client(page);
   const read = () => page.evaluate(() => window.kith.getProviderToken({ provider: "google" })

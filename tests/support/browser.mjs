@@ -17,8 +17,20 @@ export async function launchBrowser() {
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
     ],
   });
+  let cdp;
   return {
     context,
+    /**
+     * A page in a window of its own. A second tab of one window is a background tab, and
+     * Chromium holds its animation frames to one a second even with the flags above: every
+     * click (which waits for frames) then takes seconds, and a slow machine times out.
+     */
+    async newPage() {
+      cdp ??= await context.newCDPSession(context.pages()[0] ?? (await context.newPage()));
+      const opened = context.waitForEvent("page");
+      await cdp.send("Target.createTarget", { url: "about:blank", newWindow: true });
+      return opened;
+    },
     async close() {
       await context.close().catch(() => {});
       rmSync(profile, { recursive: true, force: true });
