@@ -107,7 +107,7 @@ for (const [op, samples] of Object.entries(ops)) {
 console.log();
 console.log("| table | rows | rows per user |");
 console.log("|---|---|---|");
-for (const table of ["users", "identities", "sessions", "refresh_tokens", "used_tokens", "rate_limits"]) {
+for (const table of ["users", "identities", "sessions", "refresh_tokens", "used_tokens", "rate_counters"]) {
   const n = await kith.count(table);
   console.log(`| ${table} | ${n} | ${(n / USERS).toFixed(2)} |`);
 }

@@ -20,11 +20,13 @@ test("the cron trigger prunes expired states, keys and rate windows, and keeps l
   await w.db.batch([
     w.db.prepare("INSERT INTO oauth_states (state_hash, project_id, provider, expires_at) VALUES ('dead', ?1, 'google', ?2), ('live', ?1, 'google', ?3)").bind(PID, t - 10, t + 600),
     w.db.prepare("INSERT INTO used_tokens (project_id, key, expires_at) VALUES (?1, 'dead', ?2), (?1, 'live', ?3)").bind(PID, t - 10, t + 600),
+    w.db.prepare("INSERT INTO rate_counters (project_id, key, window_start, count) VALUES (?1, 'signin:ip', ?2, 1), (?1, 'signin:ip', ?3, 1)").bind(PID, t - 600, t),
+    // A counter of a Worker that predates migration 0015.
     w.db.prepare("INSERT INTO rate_limits (project_id, key, window_start, count) VALUES (?1, 'old', ?2, 1), (?1, 'now', ?3, 1)").bind(PID, t - 7200, t),
   ]);
   const worker = await w.mf.getWorker();
   await worker.scheduled({ cron: "*/15 * * * *", scheduledTime: new Date() });
-  for (const table of ["oauth_states", "used_tokens", "rate_limits"]) {
+  for (const table of ["oauth_states", "used_tokens", "rate_counters", "rate_limits"]) {
     const keys = (await w.db.prepare(`SELECT * FROM ${table}`).all()).results;
     assert.equal(keys.length, 1, `${table}: ${JSON.stringify(keys)}`);
   }

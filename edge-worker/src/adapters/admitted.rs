@@ -13,7 +13,7 @@
 //! ([`Admitted::diagnose`] reads why the batch failed) and the request is answered from fresh
 //! configuration (`409`-free: the caller retries once, see `http/auth.rs`).
 //!
-//! The guard's failure is a constraint (`rate_limits.count` and `admission_guard.ok` are
+//! The guard's failure is a constraint (`rate_counters.count` and `admission_guard.ok` are
 //! `NOT NULL`), never matched by its message: after any failed batch the reason is read back
 //! from the database. A request that writes nothing (no rate) has a read for its guard,
 //! checked after the batch ([`Admitted::read_only`]), so that it may run on a replica.
@@ -89,7 +89,7 @@ impl<D: Db> Admitted<D> {
         stmt(
             "INSERT INTO admission_guard (ok) SELECT NULL WHERE \
              (SELECT config_version FROM projects WHERE id = ?1) IS NOT ?2 \
-             OR (?3 IS NOT NULL AND COALESCE((SELECT count FROM rate_limits \
+             OR (?3 IS NOT NULL AND COALESCE((SELECT count FROM rate_counters \
                  WHERE project_id = ?1 AND key = ?3 AND window_start = ?4), 0) > ?5)",
             [
                 a.project_id.as_str().into(),
@@ -102,19 +102,18 @@ impl<D: Db> Admitted<D> {
     }
 
     /// The rate-limit counter's increment that is also the guard: the new count is `NULL` —
-    /// refused by `rate_limits.count NOT NULL`, which aborts the batch — when the version is
+    /// refused by `rate_counters.count NOT NULL`, which aborts the batch — when the version is
     /// not the cached one or the increment would pass the limit. (The origin was checked
-    /// against the cached configuration, which the version proves current.)
+    /// against the cached configuration, which the version proves current.) The window is
+    /// part of the counter's key: an increment rewrites `count` alone.
     fn count_and_guard(a: &Admission, r: &Rate) -> Stmt {
         stmt(
-            "INSERT INTO rate_limits (project_id, key, window_start, count) \
+            "INSERT INTO rate_counters (project_id, key, window_start, count) \
              SELECT ?1, ?2, ?3, CASE WHEN (SELECT config_version FROM projects WHERE id = ?1) IS ?4 \
                THEN 1 END WHERE true \
-             ON CONFLICT (project_id, key) DO UPDATE SET \
+             ON CONFLICT (project_id, key, window_start) DO UPDATE SET \
                count = CASE WHEN (SELECT config_version FROM projects WHERE id = ?1) IS NOT ?4 THEN NULL \
-                 WHEN rate_limits.window_start IS NOT excluded.window_start THEN 1 \
-                 WHEN rate_limits.count + 1 > ?5 THEN NULL ELSE rate_limits.count + 1 END, \
-               window_start = excluded.window_start",
+                 WHEN rate_counters.count + 1 > ?5 THEN NULL ELSE rate_counters.count + 1 END",
             [
                 a.project_id.as_str().into(),
                 r.key.as_str().into(),
@@ -133,7 +132,7 @@ impl<D: Db> Admitted<D> {
         )];
         if let Some(r) = &a.rate {
             batch.push(stmt(
-                "SELECT count FROM rate_limits WHERE project_id = ?1 AND key = ?2 AND window_start = ?3",
+                "SELECT count FROM rate_counters WHERE project_id = ?1 AND key = ?2 AND window_start = ?3",
                 [a.project_id.as_str().into(), r.key.as_str().into(), r.window.into()],
             ));
         }

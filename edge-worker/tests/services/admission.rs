@@ -41,7 +41,7 @@ fn guarded_sign_in(w: &World, a: Admission, subject: &str) -> (bool, Rc<Outcome>
 }
 
 fn counter(w: &World) -> i64 {
-    w.db.query("SELECT count FROM rate_limits")
+    w.db.query("SELECT count FROM rate_counters")
         .first()
         .and_then(|r| int(r, "count"))
         .unwrap_or(0)

@@ -237,18 +237,31 @@ fn the_config_batch_counts_requests_per_minute_window() {
 }
 
 #[test]
-fn rate_limit_counters_of_past_windows_are_pruned() {
+fn a_counter_is_one_row_per_window_and_the_prune_removes_past_windows() {
     let w = world();
-    for ip in ["1.1.1.1", "2.2.2.2", "3.3.3.3"] {
+    for ip in ["1.1.1.1", "2.2.2.2", "1.1.1.1"] {
         block_on(load(&w.db, PID, Some((&format!("signin:{ip}"), NOW)))).unwrap();
     }
-    assert_eq!(w.count("rate_limits"), 3);
-    block_on(load(&w.db, PID, Some(("signin:9.9.9.9", NOW + 3660)))).unwrap();
     assert_eq!(
-        w.count("rate_limits"),
-        1,
-        "only the current window's counter is left"
+        w.count("rate_counters"),
+        2,
+        "a second request in its window counts in the same row"
     );
+    block_on(load(&w.db, PID, Some(("signin:1.1.1.1", NOW + 60)))).unwrap();
+    assert_eq!(
+        w.count("rate_counters"),
+        3,
+        "the next window has a row of its own"
+    );
+    // Two minutes on, the first window's counters are dead; the second's is kept.
+    block_on(sql::prune::run(&w.db, NOW + 121)).unwrap();
+    let left = w.db.query("SELECT key, window_start FROM rate_counters");
+    assert_eq!(
+        left.len(),
+        1,
+        "only the last window's counter is left: {left:?}"
+    );
+    assert_eq!(int(&left[0], "window_start"), Some(NOW + 60));
 }
 
 #[test]

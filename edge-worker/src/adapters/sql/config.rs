@@ -5,10 +5,6 @@ use super::{project_from, provider_from, PROJECT_SQL, PROVIDERS_SQL};
 use crate::app::store::{int, stmt, Db, Stmt, StoreError};
 use crate::domain::project::Config;
 
-/// Prunes a project's rate-limit counters of past windows (in the configuration batch).
-pub const PURGE_RATE_LIMITS: &str =
-    "DELETE FROM rate_limits WHERE project_id = ?1 AND window_start < ?2";
-
 /// A request to count: its counter `(key, window_start)`, and the browser origin it came
 /// from (`None`: not a browser). Only a request the project's origins admit is counted, so a
 /// foreign page cannot spend the budget of everyone behind a shared IP.
@@ -35,18 +31,14 @@ pub async fn load<D: Db>(
         origin,
     }) = rate
     {
-        // Counters of windows older than an hour are dead weight: pruned in the same batch.
-        batch.push(stmt(
-            PURGE_RATE_LIMITS,
-            [pid.into(), (*window - 3600).into()],
-        ));
+        // Counters of past windows go with the scheduled prune (`prune::PRUNES`).
         batch.push(count_stmt(pid, key, *window, *origin));
     }
     let mut results = db.batch(batch).await?.into_iter();
     let project_rows = results.next().unwrap_or_default();
     let provider_rows = results.next().unwrap_or_default();
     let rate_count = results
-        .nth(1) // after the prune
+        .next()
         .and_then(|r| r.first().and_then(|r| int(r, "count")));
     let Some(project_row) = project_rows.first() else {
         return Ok(None);
@@ -67,12 +59,10 @@ pub async fn load<D: Db>(
 /// admits `origin` (`None`: not a browser); returns the new count.
 pub fn count_stmt(pid: &str, key: &str, window: i64, origin: Option<&str>) -> Stmt {
     stmt(
-        "INSERT INTO rate_limits (project_id, key, window_start, count) \
+        "INSERT INTO rate_counters (project_id, key, window_start, count) \
          SELECT ?1, ?2, ?3, 1 WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = ?1 AND (?4 IS NULL \
            OR EXISTS (SELECT 1 FROM json_each(p.allowed_origins) WHERE json_each.value = ?4))) \
-         ON CONFLICT (project_id, key) DO UPDATE SET \
-           count = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.count + 1 ELSE 1 END, \
-           window_start = excluded.window_start \
+         ON CONFLICT (project_id, key, window_start) DO UPDATE SET count = rate_counters.count + 1 \
          RETURNING count",
         [pid.into(), key.into(), window.into(), origin.into()],
     )

@@ -45,6 +45,12 @@ pub const PRUNES: &[Prune] = &[
     },
     // Kept a day after expiry: their wrong codes count against the address (`app::otp`).
     prune("email_verifications", "expires_at < ?1 - 86400"),
+    // Counters of past minutes (migration 0015), keyed by their window.
+    Prune {
+        key: "project_id, key, window_start",
+        ..prune("rate_counters", "window_start < ?1 - 120")
+    },
+    // The counters of Workers that predate 0015, until a migration drops the table.
     prune("rate_limits", "window_start < ?1 - 3600"),
     prune("sessions", "expires_at < ?1 - 86400"),
     prune("sessions", "revoked_at < ?1 - 86400"),
