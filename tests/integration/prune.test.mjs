@@ -25,7 +25,7 @@ test("the cron trigger prunes expired states, keys and rate windows, and keeps l
     w.db.prepare("INSERT INTO rate_limits (project_id, key, window_start, count) VALUES (?1, 'old', ?2, 1), (?1, 'now', ?3, 1)").bind(PID, t - 7200, t),
   ]);
   const worker = await w.mf.getWorker();
-  await worker.scheduled({ cron: "*/15 * * * *", scheduledTime: new Date() });
+  await worker.scheduled({ cron: "* * * * *", scheduledTime: new Date() });
   for (const table of ["oauth_states", "used_tokens", "rate_counters", "rate_limits"]) {
     const keys = (await w.db.prepare(`SELECT * FROM ${table}`).all()).results;
     assert.equal(keys.length, 1, `${table}: ${JSON.stringify(keys)}`);
