@@ -78,7 +78,7 @@ async function measureAll(plan) {
   }
   const out = {};
   for (const [k, m] of plan.entries()) {
-    (out[m.system] ??= {})[m.name] = { cpu: summary(got[k].cpu), wall: summary(got[k].wall), roundTrips: [...got[k].trips].sort() };
+    (out[m.system] ??= {})[m.name] = { cpu: summary(got[k].cpu), wall: summary(got[k].wall), roundTrips: [...got[k].trips].sort(), rounds: got[k].cpu };
   }
   return out;
 }
@@ -245,13 +245,17 @@ const rows = [
   ["login (returning user), D1 replayed", "verify + sign"],
   ["refresh, D1 replayed", "sign"],
 ];
-console.log("| operation inside workerd | Kith CPU ms (min / median / max) | D1 round trips | floor: crypto only, CPU ms | Kith / floor | floor: crypto + 1 empty D1 round trip, CPU ms | Kith / floor with D1 | Kith wall ms (median) |");
+// Kith and the floor took turns, one sample each per round: a round's two samples met the same
+// machine, so the ratio of each round (its median, with the lowest and highest) is given beside
+// the ratio of the medians.
+const paired = (a, b) => summary(a.rounds.map((x, i) => x / b.rounds[i]));
+console.log("| operation inside workerd | Kith CPU ms (min / median / max) | D1 round trips | floor: crypto only, CPU ms | Kith / floor | floor: crypto + 1 empty D1 round trip, CPU ms | Kith / floor with D1 (of the medians; per round: min / median / max) | Kith wall ms (median) |");
 console.log("|---|---|---|---|---|---|---|---|");
 for (const [op, fl] of rows) {
   const k = results.kith[op];
   const [bare, withD1] = [results.floor[fl], results.floor[`${fl} + 1 D1`]];
   const ratio = (r) => (k.cpu.median / r.cpu.median).toFixed(2);
-  console.log(`| ${op} | ${f(k.cpu)} | ${k.roundTrips.join(", ")} | ${fl}: ${f(bare.cpu)} | ${ratio(bare)} | ${f(withD1.cpu)} | ${ratio(withD1)} | ${k.wall.median.toFixed(2)} |`);
+  console.log(`| ${op} | ${f(k.cpu)} | ${k.roundTrips.join(", ")} | ${fl}: ${f(bare.cpu)} | ${ratio(bare)} | ${f(withD1.cpu)} | ${ratio(withD1)} (${f(paired(k, withD1))}) | ${k.wall.median.toFixed(2)} |`);
 }
 for (const [name, what] of [["empty handler", "the runtime's own cost per request"], ["one empty D1 round trip", "local D1's plumbing alone"]]) {
   const r = results.floor[name];
