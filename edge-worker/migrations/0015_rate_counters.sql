@@ -7,9 +7,9 @@
 --
 -- A new table, not a rebuild of `rate_limits`: a Worker still running the previous version
 -- counts there (its upsert names the old key) until the new one is deployed, so apply this
--- migration first, then deploy. The scheduled prune empties `rate_limits` within the hour;
+-- migration first, then deploy. The scheduled prune empties `rate_limits` within minutes;
 -- a later migration drops it. Counters last a minute, so none is copied: during the rollout
--- a client's budget may be counted in both tables for at most one window.
+-- a client's budget may be counted in both tables for a window or two.
 CREATE TABLE rate_counters (
   project_id   TEXT NOT NULL,
   key          TEXT NOT NULL,
@@ -17,5 +17,5 @@ CREATE TABLE rate_counters (
   count        INTEGER NOT NULL,
   PRIMARY KEY (project_id, key, window_start)
 ) WITHOUT ROWID;
--- The scheduled prune and the configuration batch delete past windows by it.
+-- The scheduled prune deletes past windows by it.
 CREATE INDEX rate_counters_by_window ON rate_counters (window_start);

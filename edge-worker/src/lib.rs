@@ -35,8 +35,8 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             return;
         }
     };
-    match pruned {
-        Ok(counts) => console_log!("pruned {counts:?}"),
-        Err(e) => console_error!("prune failed: {e:?}"),
+    console_log!("pruned {:?}", pruned.rows);
+    for (table, e) in &pruned.failed {
+        console_error!("prune of {table} failed: {e:?}");
     }
 }

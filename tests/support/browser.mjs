@@ -18,6 +18,7 @@ export async function launchBrowser() {
     ],
   });
   let cdp;
+  let opening = Promise.resolve();
   return {
     context,
     /**
@@ -25,11 +26,16 @@ export async function launchBrowser() {
      * Chromium holds its animation frames to one a second even with the flags above: every
      * click (which waits for frames) then takes seconds, and a slow machine times out.
      */
-    async newPage() {
-      cdp ??= await context.newCDPSession(context.pages()[0] ?? (await context.newPage()));
-      const opened = context.waitForEvent("page");
-      await cdp.send("Target.createTarget", { url: "about:blank", newWindow: true });
-      return opened;
+    newPage() {
+      // One at a time: the page is recognised as the next one the context opens.
+      const page = opening.then(async () => {
+        cdp ??= await context.newCDPSession(context.pages()[0] ?? (await context.newPage()));
+        const opened = context.waitForEvent("page");
+        await cdp.send("Target.createTarget", { url: "about:blank", newWindow: true });
+        return opened;
+      });
+      opening = page.catch(() => {});
+      return page;
     },
     async close() {
       await context.close().catch(() => {});

@@ -107,6 +107,47 @@ fn a_batch_over_the_rate_limit_writes_nothing_and_says_so() {
     assert_eq!(counter(&w), 2);
 }
 
+#[test]
+fn a_stale_configuration_is_refused_also_when_the_window_already_has_its_counter() {
+    // The counter's row exists (the conflict path of the increment): still refused, and the
+    // count is the one before.
+    let w = world();
+    let cached = version(&w.db);
+    assert!(guarded_sign_in(&w, admission(cached, 5), "g-1").0);
+    block_on(sql::admin::put_project(&w.db, &w.project, NOW)).unwrap();
+    let (ok, outcome) = guarded_sign_in(&w, admission(cached, 5), "g-2");
+    assert!(!ok);
+    assert_eq!(outcome.refused.get(), Some(Refused::Stale));
+    assert_eq!(w.count("users"), 1);
+    assert_eq!(counter(&w), 1);
+}
+
+#[test]
+fn a_new_window_starts_its_own_count_beside_the_full_last_one() {
+    let w = world();
+    let v = version(&w.db);
+    assert!(guarded_sign_in(&w, admission(v, 1), "g-1").0);
+    assert!(
+        !guarded_sign_in(&w, admission(v, 1), "g-2").0,
+        "the window is full"
+    );
+    let mut next = admission(v, 1);
+    if let Some(r) = next.rate.as_mut() {
+        r.window += 60;
+    }
+    assert!(
+        guarded_sign_in(&w, next, "g-2").0,
+        "the next minute has its own budget"
+    );
+    let counts: Vec<(i64, i64)> =
+        w.db.query("SELECT window_start, count FROM rate_counters ORDER BY window_start")
+            .iter()
+            .filter_map(|r| Some((int(r, "window_start")?, int(r, "count")?)))
+            .collect();
+    let window = NOW - NOW % 60;
+    assert_eq!(counts, [(window, 1), (window + 60, 1)]);
+}
+
 /// `GET /user`'s admission: no counter, the version read beside the user.
 fn reading(version: i64) -> Admission {
     Admission {
